@@ -1,0 +1,3 @@
+from qorgau.cli import main
+
+main()

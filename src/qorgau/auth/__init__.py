@@ -1,0 +1,1 @@
+"""Accounts: agencies, users, roles and permissions, sign-in, sessions, API tokens, two-factor."""

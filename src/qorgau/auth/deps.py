@@ -1,0 +1,142 @@
+"""How a request proves who it is, and the permission every route declares.
+
+Every route has exactly one access declaration among its dependencies:
+- `require(Permission.X)`: a signed-in principal (two-factor done) holding permission X;
+- `signed_in_pending`: a principal that passed the password step but perhaps not yet the
+  second factor (only the two-factor pages and sign-out);
+- `public`: anyone.
+The authorization-matrix test walks the route table and fails on a route without one.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from qorgau.auth import crypto, service
+from qorgau.auth.permissions import Permission
+from qorgau.auth.principal import Principal
+from qorgau.db import utcnow
+from qorgau.errors import AuditNote, Forbidden, NotAuthenticated
+from qorgau.i18n import _
+from qorgau.web.deps import DB
+
+SESSION_COOKIE = "qorgau_session"
+ANON_COOKIE = "qorgau_anon"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class TwoFactorPending(NotAuthenticated):
+    """Signed in with a password, second factor (or its enrolment) still to do."""
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def csrf_binding(request: Request) -> str | None:
+    """What this request's CSRF token is bound to: the session, or the anonymous cookie."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        return "s:" + crypto.token_hash(raw).hex()
+    anon = request.cookies.get(ANON_COOKIE)
+    return "a:" + anon if anon else None
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse a state-changing request from a browser form unless it carries the token that
+    only our own pages know. Bearer-token calls carry no ambient credentials and need none."""
+    if request.method in SAFE_METHODS or request.headers.get("authorization"):
+        return
+    binding = csrf_binding(request)
+    presented = request.headers.get(CSRF_HEADER)
+    if presented is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        presented = value if isinstance(value, str) else None
+    if binding is None or not crypto.csrf_valid(request.app.state.settings.secrets.mac_key, binding, presented):
+        raise Forbidden(_("The form expired or did not come from Qorgau. Reload the page and try again."))
+
+
+def _resolve(request: Request, db: Session) -> Principal | None:
+    if hasattr(request.state, "principal"):
+        return request.state.principal
+    settings = request.app.state.settings
+    now = utcnow()
+    principal = None
+    auth = request.headers.get("authorization")
+    if auth:
+        scheme, _sep, raw = auth.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            raise NotAuthenticated(_("Use an API token: Authorization: Bearer <token>."))
+        principal = service.authenticate_token(
+            db, raw.strip(), now=now, request_id=request.state.request_id, address=client_address(request)
+        )
+        if principal is None:
+            raise NotAuthenticated(_("This API token is not valid or was revoked."))
+    elif raw := request.cookies.get(SESSION_COOKIE):
+        principal = service.resolve_session(
+            db, settings, raw, now=now, request_id=request.state.request_id, address=client_address(request)
+        )
+    request.state.principal = principal
+    return principal
+
+
+async def _csrf_dep(request: Request) -> None:
+    await check_csrf(request)
+
+
+def optional_principal(request: Request, db: DB, _csrf: Annotated[None, Depends(_csrf_dep)]) -> Principal | None:
+    return _resolve(request, db)
+
+
+class require:  # noqa: N801 - reads as a declaration on the route: Depends(require(P.CASE_READ))
+    """Dependency that admits a fully signed-in principal holding one permission."""
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    def __call__(
+        self, request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]
+    ) -> Principal:
+        if principal is None:
+            raise NotAuthenticated(_("Sign in to continue."))
+        if principal.two_factor_pending:
+            raise TwoFactorPending(_("Finish signing in with your second factor."))
+        if not principal.can(self.permission):
+            denied = Forbidden(_("Your role does not allow this."))
+            # Written by the request's unit of work after it rolls back: a refused attempt
+            # leaves a trace even though nothing else of the request is kept.
+            denied.audit_after_rollback = AuditNote(
+                principal, "access.denied", "route", request.scope["route"].path,
+                {"permission": self.permission.value},
+            )
+            raise denied
+        return principal
+
+    def __repr__(self) -> str:
+        return f"require({self.permission.value!r})"
+
+
+def signed_in_pending(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    if principal is None:
+        raise NotAuthenticated(_("Sign in to continue."))
+    return principal
+
+
+def public(_csrf: Annotated[None, Depends(_csrf_dep)]) -> None:
+    """Declares a route open to anyone (still CSRF-checked when it changes state)."""
+
+
+Public = Depends(public)
+PendingPrincipal = Annotated[Principal, Depends(signed_in_pending)]
+
+
+def Requires(permission: Permission) -> type[Principal]:  # noqa: N802
+    return Annotated[Principal, Depends(require(permission))]  # type: ignore[return-value]

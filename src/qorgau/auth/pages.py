@@ -1,0 +1,280 @@
+"""Pages of the auth room: sign-in, two-factor, account, and administration of agencies and
+users. They call the same service functions as the API."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import segno
+from fastapi import APIRouter, Form, Request
+from pydantic import ValidationError
+from starlette.responses import RedirectResponse, Response
+
+from qorgau.auth import service
+from qorgau.auth.deps import SESSION_COOKIE, PendingPrincipal, Public, Requires, client_address
+from qorgau.auth.models import AgencyKind
+from qorgau.auth.permissions import Permission as P
+from qorgau.auth.permissions import Role
+from qorgau.auth.schemas import AgencyCreate, UserCreate
+from qorgau.db import utcnow
+from qorgau.errors import DomainError
+from qorgau.i18n import _
+from qorgau.labels import agency_kind_label, role_label
+from qorgau.web.deps import DB, AppSettings
+from qorgau.web.requestctx import LANG_COOKIE
+from qorgau.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _field_errors(exc: ValidationError) -> dict[str, str]:
+    return {str(e["loc"][0]) if e["loc"] else "form": e["msg"].removeprefix("Value error, ") for e in exc.errors()}
+
+
+# --- sign-in ---------------------------------------------------------------------------------
+
+
+@router.get("/sign-in", dependencies=[Public])
+def sign_in_form(request: Request) -> Response:
+    return render(request, "auth/sign_in.html", {"error": None, "username": ""})
+
+
+@router.post("/sign-in", dependencies=[Public])
+def sign_in(
+    request: Request,
+    db: DB,
+    settings: AppSettings,
+    username: Annotated[str, Form(max_length=256)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    now = utcnow()
+    result = service.sign_in(
+        db, settings, username, password, address=client_address(request), now=now,
+        request_id=request.state.request_id,
+    )
+    if not result.ok or result.user is None:
+        status = 429 if result.retry_after_seconds else 401
+        response = render(request, "auth/sign_in.html", {"error": result.error, "username": username[:64]},
+                          status_code=status)
+        if result.retry_after_seconds:
+            response.headers["Retry-After"] = str(result.retry_after_seconds)
+        return response
+    user = result.user
+    session, raw = service.start_session(
+        db, settings, user, now=now, request_id=request.state.request_id, address=client_address(request)
+    )
+    if session.two_factor_passed:
+        target = "/"
+    elif user.two_factor_enrolled:
+        target = "/sign-in/two-factor"
+    else:
+        target = "/account/two-factor"
+    response = _see_other(target)
+    response.set_cookie(
+        SESSION_COOKIE, raw, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/",
+        max_age=settings.session_absolute_minutes * 60,
+    )
+    if user.locale:
+        response.set_cookie(LANG_COOKIE, user.locale, samesite="lax", secure=settings.secure_cookies,
+                            path="/", max_age=365 * 24 * 3600)
+    return response
+
+
+@router.get("/sign-in/two-factor")
+def two_factor_form(request: Request, principal: PendingPrincipal) -> Response:
+    if not principal.two_factor_pending:
+        return _see_other("/")
+    return render(request, "auth/two_factor.html", {"error": None})
+
+
+@router.post("/sign-in/two-factor")
+def two_factor(
+    request: Request, db: DB, settings: AppSettings, principal: PendingPrincipal,
+    code: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    now = utcnow()
+    locked = service.second_factor_locked(db, settings, principal, now=now)
+    if locked is not None:
+        return render(request, "auth/two_factor.html", {"error": locked.detail}, status_code=429)
+    if not service.verify_second_factor(db, settings, principal, code, now=now):
+        return render(request, "auth/two_factor.html",
+                      {"error": _("That code is not correct. Check the clock of your device and try again.")},
+                      status_code=401)
+    return _see_other("/")
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, db: DB, principal: PendingPrincipal) -> Response:
+    service.end_session(db, principal)
+    response = _see_other("/sign-in")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# --- account ---------------------------------------------------------------------------------
+
+
+@router.get("/account")
+def account(request: Request, db: DB, principal: Requires(P.ACCOUNT_SELF)) -> Response:
+    user = service.own_account(db, principal)
+    return render(request, "auth/account.html", {"user": user, "message": None, "errors": {},
+                                                 "role_label": role_label})
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request, db: DB, principal: Requires(P.ACCOUNT_SELF),
+    current_password: Annotated[str, Form(max_length=256)] = "",
+    new_password: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    user = service.own_account(db, principal)
+    try:
+        service.change_password(db, principal, current_password, new_password)
+    except DomainError as exc:
+        db.rollback()
+        user = service.own_account(db, principal)
+        return render(request, "auth/account.html",
+                      {"user": user, "message": None, "errors": {exc.field or "form": exc.detail},
+                       "role_label": role_label}, status_code=exc.status)
+    return render(request, "auth/account.html",
+                  {"user": user, "message": _("Your password was changed. Other sessions were signed out."),
+                   "errors": {}, "role_label": role_label})
+
+
+@router.get("/account/two-factor")
+def two_factor_setup_form(request: Request, db: DB, principal: PendingPrincipal) -> Response:
+    user = service.own_account(db, principal)
+    secret, uri = service.begin_two_factor_enrolment(user)
+    return _two_factor_setup(request, secret, uri, None)
+
+
+def _two_factor_setup(request: Request, secret: str, uri: str, error: str | None, status_code: int = 200) -> Response:
+    qr_svg = segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code for your authenticator app"))
+    grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return render(request, "auth/two_factor_setup.html",
+                  {"secret": secret, "secret_grouped": grouped, "qr_svg": qr_svg, "error": error},
+                  status_code=status_code)
+
+
+@router.post("/account/two-factor")
+def two_factor_setup(
+    request: Request, db: DB, settings: AppSettings, principal: PendingPrincipal,
+    secret: Annotated[str, Form(max_length=64)] = "",
+    code: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    try:
+        service.confirm_two_factor_enrolment(db, settings, principal, secret, code, now=utcnow())
+    except DomainError as exc:
+        db.rollback()
+        user = service.own_account(db, principal)
+        if exc.field == "secret":
+            secret, uri = service.begin_two_factor_enrolment(user)
+        else:
+            from qorgau.auth.crypto import totp_uri
+
+            uri = totp_uri(secret, user.username)
+        return _two_factor_setup(request, secret, uri, exc.detail, status_code=exc.status)
+    return _see_other("/")
+
+
+# --- agencies ---------------------------------------------------------------------------------
+
+
+def _agencies_page(request: Request, db: DB, principal: Any, *, form: dict[str, str] | None = None,
+                   errors: dict[str, str] | None = None, message: str | None = None, status_code: int = 200) -> Response:
+    return render(request, "auth/agencies.html", {
+        "agencies": service.list_agencies(db, principal),
+        "kinds": [(k.value, agency_kind_label(k)) for k in AgencyKind],
+        "kind_label": agency_kind_label,
+        "can_admin": principal.can(P.AGENCY_ADMIN),
+        "form": form or {"code": "", "name": "", "country": principal.agency_country or "", "kind": ""},
+        "errors": errors or {},
+        "message": message,
+    }, status_code=status_code)
+
+
+@router.get("/agencies")
+def agencies(request: Request, db: DB, principal: Requires(P.AGENCY_READ)) -> Response:
+    return _agencies_page(request, db, principal)
+
+
+@router.post("/agencies")
+def create_agency(
+    request: Request, db: DB, principal: Requires(P.AGENCY_ADMIN),
+    code: Annotated[str, Form(max_length=64)] = "",
+    name: Annotated[str, Form(max_length=400)] = "",
+    country: Annotated[str, Form(max_length=8)] = "",
+    kind: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    form = {"code": code, "name": name, "country": country, "kind": kind}
+    try:
+        data = AgencyCreate.model_validate(form)
+        agency = service.create_agency(db, principal, data)
+    except ValidationError as exc:
+        return _agencies_page(request, db, principal, form=form, errors=_field_errors(exc), status_code=422)
+    except DomainError as exc:
+        db.rollback()
+        return _agencies_page(request, db, principal, form=form, errors={exc.field or "form": exc.detail},
+                              status_code=exc.status)
+    return _agencies_page(request, db, principal,
+                          message=_("Agency %(code)s was registered.") % {"code": agency.code})
+
+
+# --- users -------------------------------------------------------------------------------------
+
+
+def _users_page(request: Request, db: DB, principal: Any, *, form: dict[str, Any] | None = None,
+                errors: dict[str, str] | None = None, created: Any = None, status_code: int = 200) -> Response:
+    return render(request, "auth/users.html", {
+        "users": service.list_users(db, principal),
+        "agencies": service.list_agencies(db, principal),
+        "roles": [(r.value, role_label(r)) for r in Role],
+        "role_label": role_label,
+        "form": form or {"username": "", "display_name": "", "agency_code": "", "roles": []},
+        "errors": errors or {},
+        "created": created,
+    }, status_code=status_code)
+
+
+@router.get("/admin/users")
+def users(request: Request, db: DB, principal: Requires(P.USER_ADMIN)) -> Response:
+    return _users_page(request, db, principal)
+
+
+@router.post("/admin/users")
+def create_user(
+    request: Request, db: DB, principal: Requires(P.USER_ADMIN),
+    username: Annotated[str, Form(max_length=128)] = "",
+    display_name: Annotated[str, Form(max_length=400)] = "",
+    agency_code: Annotated[str, Form(max_length=64)] = "",
+    roles: Annotated[list[str] | None, Form()] = None,
+    password: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    form = {"username": username, "display_name": display_name, "agency_code": agency_code, "roles": roles or []}
+    try:
+        data = UserCreate.model_validate({**form, "password": password or None})
+        user, generated = service.create_user(db, principal, data)
+    except ValidationError as exc:
+        return _users_page(request, db, principal, form=form, errors=_field_errors(exc), status_code=422)
+    except DomainError as exc:
+        db.rollback()
+        return _users_page(request, db, principal, form=form, errors={exc.field or "form": exc.detail},
+                           status_code=exc.status)
+    return _users_page(request, db, principal, created={"username": user.username, "password": generated})
+
+
+@router.post("/admin/users/{user_id}/disable")
+def disable_user(request: Request, user_id: uuid.UUID, db: DB, principal: Requires(P.USER_ADMIN)) -> Response:
+    service.set_user_active(db, principal, service.get_user(db, principal, user_id), False)
+    return _see_other("/admin/users")
+
+
+@router.post("/admin/users/{user_id}/enable")
+def enable_user(request: Request, user_id: uuid.UUID, db: DB, principal: Requires(P.USER_ADMIN)) -> Response:
+    service.set_user_active(db, principal, service.get_user(db, principal, user_id), True)
+    return _see_other("/admin/users")

@@ -1,0 +1,56 @@
+"""Password hashing (argon2id) and the password policy."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from qorgau.i18n import _
+
+MIN_LENGTH = 12
+MAX_LENGTH = 256
+
+_hasher = PasswordHasher()
+# Verifying against this keeps sign-in for an unknown user as slow as for a known one,
+# so response time does not tell which usernames exist.
+_DUMMY_HASH = _hasher.hash("qorgau-timing-equaliser")
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    # zxcvbn ships the 30,000 most common passwords from public breach corpora.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def policy_problems(password: str, username: str | None = None) -> list[str]:
+    """What is wrong with a proposed password, in words a person can act on; empty if fine."""
+    problems = []
+    if len(password) < MIN_LENGTH:
+        problems.append(_("Use at least %(n)d characters.") % {"n": MIN_LENGTH})
+    if len(password) > MAX_LENGTH:
+        problems.append(_("Use at most %(n)d characters.") % {"n": MAX_LENGTH})
+    lowered = password.lower()
+    if lowered in _common_passwords() or len(set(lowered)) < 4:
+        problems.append(_("This password is too common or too easy to guess; choose another."))
+    if username and len(username) >= 3 and username.lower() in lowered:
+        problems.append(_("The password must not contain the username."))
+    return problems
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    return _hasher.check_needs_rehash(stored_hash)

@@ -1,0 +1,133 @@
+"""Input and output shapes of the auth room (API and pages share them)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from qorgau.auth.models import AgencyKind
+from qorgau.auth.permissions import Permission, Role
+from qorgau.countries import is_country
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]$")
+AGENCY_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,30}[A-Z0-9]$")
+
+
+def _country(v: str) -> str:
+    v = v.strip().upper()
+    if not is_country(v):
+        raise ValueError("not an ISO 3166-1 alpha-2 country code (for example KZ, UZ, KG, TJ)")
+    return v
+
+
+class AgencyCreate(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    code: str = Field(min_length=3, max_length=32, description="Short unique code, e.g. KZ-MVD-ALA")
+    name: str = Field(min_length=2, max_length=200)
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    kind: AgencyKind
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        v = v.upper()
+        if not AGENCY_CODE_RE.match(v):
+            raise ValueError("use capital letters, digits and hyphens, for example KZ-MVD-ALA")
+        return v
+
+    _check_country = field_validator("country")(classmethod(lambda cls, v: _country(v)))
+
+
+class AgencyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    code: str
+    name: str
+    country: str
+    kind: AgencyKind
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    username: str = Field(min_length=3, max_length=64)
+    display_name: str = Field(min_length=1, max_length=200)
+    agency_code: str = Field(min_length=3, max_length=32)
+    roles: list[Role] = Field(min_length=1, max_length=len(Role))
+    password: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="Leave out to have a password generated and returned once",
+    )
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, v: str) -> str:
+        v = v.lower()
+        if not USERNAME_RE.match(v):
+            raise ValueError(
+                "use 3-64 lower-case letters, digits, dots, hyphens or underscores, "
+                "starting and ending with a letter or digit"
+            )
+        return v
+
+    @field_validator("agency_code")
+    @classmethod
+    def _agency_code(cls, v: str) -> str:
+        return v.upper()
+
+
+class UserOut(BaseModel):
+    id: uuid.UUID
+    username: str
+    display_name: str
+    agency_code: str
+    agency_country: str
+    roles: list[Role]
+    active: bool
+    two_factor_enrolled: bool
+    created_at: datetime
+
+
+class UserCreated(UserOut):
+    generated_password: str | None = Field(
+        default=None, description="Shown once, only when no password was given"
+    )
+
+
+class MeOut(BaseModel):
+    id: uuid.UUID
+    username: str
+    display_name: str
+    agency_code: str | None
+    agency_country: str | None
+    roles: list[Role]
+    permissions: list[Permission]
+    authenticated_via: str
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class TokenCreate(BaseModel):
+    label: str = Field(min_length=1, max_length=100)
+
+
+class TokenOut(BaseModel):
+    id: uuid.UUID
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="Shown once; store it now")

@@ -1,0 +1,475 @@
+"""Use cases of the auth room. Every function takes the acting principal, checks what it may
+do, writes through the ORM and records an audit event. None of them commits."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from qorgau.audit import service as audit
+from qorgau.audit.models import Outcome
+from qorgau.auth import crypto
+from qorgau.auth.models import Agency, ApiToken, SignInAttempt, User, UserRole, WebSession
+from qorgau.auth.passwords import hash_password, needs_rehash, policy_problems, verify_password
+from qorgau.auth.permissions import TWO_FACTOR_REQUIRED, Permission
+from qorgau.auth.principal import Principal
+from qorgau.auth.rules import locked_until, session_expiry
+from qorgau.auth.schemas import AgencyCreate, UserCreate, UserOut
+from qorgau.config import Settings
+from qorgau.db import utcnow
+from qorgau.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
+from qorgau.i18n import _
+
+
+def _require(actor: Principal, permission: Permission) -> None:
+    # Routes already check; services check again so the CLI and other rooms cannot skip it.
+    if not actor.can(permission):
+        raise Forbidden(_("You do not have permission to do this."))
+
+
+# --- who sees what --------------------------------------------------------------------------
+
+
+def readable_users(actor: Principal) -> Select[tuple[User]]:
+    """The one query every list and fetch of users starts from. Only user administrators see
+    accounts; everybody else sees only their own (through `me`)."""
+    query = select(User)
+    if actor.can(Permission.USER_ADMIN):
+        return query
+    return query.where(User.id == actor.user_id)
+
+
+def readable_agencies(actor: Principal) -> Select[tuple[Agency]]:
+    # The agency directory is not personal data; every signed-in role needs it for routing.
+    _require(actor, Permission.AGENCY_READ)
+    return select(Agency)
+
+
+# --- agencies -------------------------------------------------------------------------------
+
+
+def create_agency(db: Session, actor: Principal, data: AgencyCreate) -> Agency:
+    _require(actor, Permission.AGENCY_ADMIN)
+    if db.scalar(select(Agency.id).where(Agency.code == data.code)) is not None:
+        raise Conflict(_("An agency with this code already exists."), field="code")
+    agency = Agency(code=data.code, name=data.name, country=data.country, kind=data.kind)
+    db.add(agency)
+    db.flush()
+    audit.record(db, actor, "agency.create", "agency", agency.id)
+    return agency
+
+
+def list_agencies(db: Session, actor: Principal) -> list[Agency]:
+    return list(db.scalars(readable_agencies(actor).order_by(Agency.country, Agency.code)))
+
+
+def get_agency_by_code(db: Session, actor: Principal, code: str) -> Agency:
+    agency = db.scalar(readable_agencies(actor).where(Agency.code == code.upper()))
+    if agency is None:
+        raise NotFound(_("No agency has this code."), field="agency_code")
+    return agency
+
+
+# --- users ----------------------------------------------------------------------------------
+
+
+def generate_password() -> str:
+    # 16 characters from a 57-symbol alphabet (~93 bits); no look-alike characters.
+    alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(16))
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        agency_code=user.agency.code,
+        agency_country=user.agency.country,
+        roles=sorted(user.roles),
+        active=user.active,
+        two_factor_enrolled=user.two_factor_enrolled,
+        created_at=user.created_at,
+    )
+
+
+def create_user(db: Session, actor: Principal, data: UserCreate) -> tuple[User, str | None]:
+    """Create an account. Returns the user and the generated password, if one was generated."""
+    _require(actor, Permission.USER_ADMIN)
+    agency = get_agency_by_code(db, actor, data.agency_code)
+    if db.scalar(select(User.id).where(User.username == data.username)) is not None:
+        raise Conflict(_("This username is taken."), field="username")
+    generated = None
+    password = data.password
+    if password is None:
+        password = generated = generate_password()
+    problems = policy_problems(password, data.username)
+    if problems:
+        raise InvalidInput(" ".join(problems), field="password")
+    user = User(
+        username=data.username,
+        display_name=data.display_name,
+        agency=agency,
+        password_hash=hash_password(password),
+        role_rows=[UserRole(role=r) for r in sorted(set(data.roles))],
+    )
+    db.add(user)
+    db.flush()
+    audit.record(
+        db, actor, "user.create", "user", user.id, details={"roles": sorted(r.value for r in data.roles)}
+    )
+    return user, generated
+
+
+def list_users(db: Session, actor: Principal) -> list[User]:
+    return list(db.scalars(readable_users(actor).order_by(User.username)))
+
+
+def get_user(db: Session, actor: Principal, user_id: uuid.UUID) -> User:
+    user = db.scalar(readable_users(actor).where(User.id == user_id))
+    if user is None:
+        raise NotFound(_("No such user."))
+    return user
+
+
+def get_user_by_username(db: Session, actor: Principal, username: str) -> User:
+    user = db.scalar(readable_users(actor).where(User.username == username.lower()))
+    if user is None:
+        raise NotFound(_("No user has this username."), field="username")
+    return user
+
+
+def set_user_active(db: Session, actor: Principal, user: User, active: bool) -> User:
+    _require(actor, Permission.USER_ADMIN)
+    if not active and user.id == actor.user_id:
+        raise Conflict(_("You cannot disable your own account."))
+    user.active = active
+    if not active:
+        # A disabled account loses its sessions and tokens at once, not at their expiry.
+        now = utcnow()
+        for s in db.scalars(select(WebSession).where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))):
+            s.ended_at = now
+        for t in db.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+            t.revoked_at = now
+    audit.record(db, actor, "user.enable" if active else "user.disable", "user", user.id)
+    return user
+
+
+def own_account(db: Session, actor: Principal) -> User:
+    if actor.user_id is None:
+        raise NotFound(_("The system principal has no account."))
+    user = db.get(User, actor.user_id)
+    if user is None:
+        raise NotFound(_("No such user."))
+    return user
+
+
+def change_password(db: Session, actor: Principal, current: str, new: str) -> None:
+    _require(actor, Permission.ACCOUNT_SELF)
+    user = own_account(db, actor)
+    if not verify_password(user.password_hash, current):
+        audit.record(db, actor, "user.password_change", "user", user.id, outcome=Outcome.DENIED)
+        raise InvalidInput(_("The current password is not correct."), field="current_password")
+    problems = policy_problems(new, user.username)
+    if problems:
+        raise InvalidInput(" ".join(problems), field="new_password")
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    # Other sessions of this user end: a password change is often a response to a leak.
+    for s in db.scalars(
+        select(WebSession).where(
+            WebSession.user_id == user.id, WebSession.ended_at.is_(None), WebSession.id != actor.session_id
+        )
+    ):
+        s.ended_at = utcnow()
+    audit.record(db, actor, "user.password_change", "user", user.id)
+
+
+def set_locale(db: Session, actor: Principal, locale: str) -> None:
+    if actor.user_id is None:
+        return
+    user = db.get(User, actor.user_id)
+    if user is not None and user.locale != locale:
+        user.locale = locale
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+
+def create_api_token(db: Session, actor: Principal, user: User, label: str) -> tuple[ApiToken, str]:
+    """Issue a token for `user`: oneself, or anyone for a user administrator. The raw token is
+    returned once and only its hash is kept."""
+    if user.id != actor.user_id:
+        _require(actor, Permission.USER_ADMIN)
+    if not user.active:
+        raise Conflict(_("This account is disabled."))
+    raw = crypto.new_token()
+    token = ApiToken(user_id=user.id, label=label, token_hash=crypto.token_hash(raw))
+    db.add(token)
+    db.flush()
+    audit.record(db, actor, "api_token.create", "api_token", token.id, details={"user_id": str(user.id)})
+    return token, raw
+
+
+def revoke_api_token(db: Session, actor: Principal, token_id: uuid.UUID) -> ApiToken:
+    token = db.get(ApiToken, token_id)
+    if token is None or (token.user_id != actor.user_id and not actor.can(Permission.USER_ADMIN)):
+        raise NotFound(_("No such token."))
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(db, actor, "api_token.revoke", "api_token", token.id)
+    return token
+
+
+def list_api_tokens(db: Session, actor: Principal, user: User) -> list[ApiToken]:
+    if user.id != actor.user_id:
+        _require(actor, Permission.USER_ADMIN)
+    return list(db.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at)))
+
+
+def principal_for(
+    user: User, via: str, *, request_id: str | None, address: str | None,
+    session_id: uuid.UUID | None = None, two_factor_pending: bool = False,
+) -> Principal:
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        agency_id=user.agency_id,
+        agency_code=user.agency.code,
+        agency_country=user.agency.country,
+        roles=user.roles,
+        via=via,
+        request_id=request_id,
+        address=address,
+        session_id=session_id,
+        two_factor_pending=two_factor_pending,
+    )
+
+
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+def authenticate_token(
+    db: Session, raw: str, *, now: datetime, request_id: str | None, address: str | None
+) -> Principal | None:
+    row = db.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == crypto.token_hash(raw), ApiToken.revoked_at.is_(None), User.active)
+    ).first()
+    if row is None:
+        return None
+    token, user = row
+    # Written at most every few minutes, so authenticated reads do not all become writes.
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
+        token.last_used_at = now
+    return principal_for(user, "token", request_id=request_id, address=address)
+
+
+# --- sign-in and sessions -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: User | None = None
+    error: str | None = None
+    retry_after_seconds: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.user is not None
+
+
+def _recent_failures(db: Session, column: object, value: str, since: datetime) -> list[datetime]:
+    """Failed attempts inside the window and after the last success (a success clears them)."""
+    last_ok = db.scalar(
+        select(func.max(SignInAttempt.at)).where(column == value, SignInAttempt.succeeded, SignInAttempt.at >= since)
+    )
+    query = select(SignInAttempt.at).where(column == value, ~SignInAttempt.succeeded, SignInAttempt.at >= since)
+    if last_ok is not None:
+        query = query.where(SignInAttempt.at > last_ok)
+    return list(db.scalars(query))
+
+
+def _lock_error(until: datetime, now: datetime, *, account: bool) -> TooManyAttempts:
+    seconds = max(1, int((until - now).total_seconds()))
+    which = (
+        _("This account is locked after too many failed sign-in attempts.")
+        if account
+        else _("Too many failed sign-in attempts from this address.")
+    )
+    hint = _("Try again in %(minutes)d minutes, or ask your administrator.") % {"minutes": (seconds + 59) // 60}
+    return TooManyAttempts(which + " " + hint, retry_after_seconds=seconds)
+
+
+def sign_in(
+    db: Session, settings: Settings, username: str, password: str, *, address: str, now: datetime,
+    request_id: str | None,
+) -> SignInResult:
+    """Check a username and password, throttled per account and per address.
+
+    Never raises for a wrong password: the attempt must be committed so that the throttle
+    counts it. The same message is given for an unknown user and a wrong password.
+    """
+    username = username.strip().lower()[:64]
+    window = timedelta(minutes=settings.sign_in_window_minutes)
+    lock = timedelta(minutes=settings.sign_in_lock_minutes)
+    since = now - window
+    account_lock = locked_until(
+        _recent_failures(db, SignInAttempt.username, username, since), now,
+        window=window, max_failures=settings.sign_in_max_failures_per_account, lock=lock,
+    )
+    address_lock = locked_until(
+        _recent_failures(db, SignInAttempt.address, address, since), now,
+        window=window, max_failures=settings.sign_in_max_failures_per_address, lock=lock,
+    )
+    if account_lock or address_lock:
+        until = max(t for t in (account_lock, address_lock) if t is not None)
+        error = _lock_error(until, now, account=account_lock is not None)
+        return SignInResult(error=error.detail, retry_after_seconds=error.retry_after_seconds)
+
+    user = db.scalar(select(User).where(User.username == username))
+    ok = verify_password(user.password_hash if user else None, password) and user is not None and user.active
+    db.add(SignInAttempt(username=username, address=address, at=now, succeeded=ok))
+    if not ok or user is None:
+        return SignInResult(error=_("The username or password is not correct, or the account is disabled."))
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return SignInResult(user=user)
+
+
+def two_factor_required(user: User) -> bool:
+    return user.two_factor_enrolled or bool(user.roles & TWO_FACTOR_REQUIRED)
+
+
+def start_session(db: Session, settings: Settings, user: User, *, now: datetime, request_id: str | None,
+                  address: str | None) -> tuple[WebSession, str]:
+    raw = crypto.new_token()
+    session = WebSession(
+        user_id=user.id,
+        token_hash=crypto.token_hash(raw),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(minutes=settings.session_absolute_minutes),
+        two_factor_passed=not two_factor_required(user),
+    )
+    db.add(session)
+    db.flush()
+    actor = principal_for(user, "session", request_id=request_id, address=address, session_id=session.id)
+    audit.record(db, actor, "session.start", "user", user.id,
+                 details={"two_factor_pending": not session.two_factor_passed})
+    return session, raw
+
+
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def resolve_session(
+    db: Session, settings: Settings, raw: str, *, now: datetime, request_id: str | None, address: str | None
+) -> Principal | None:
+    row = db.execute(
+        select(WebSession, User)
+        .join(User, User.id == WebSession.user_id)
+        .where(WebSession.token_hash == crypto.token_hash(raw), WebSession.ended_at.is_(None), User.active)
+    ).first()
+    if row is None:
+        return None
+    session, user = row
+    ends = session_expiry(
+        session.created_at, session.last_seen_at,
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(minutes=settings.session_absolute_minutes),
+    )
+    if now >= ends:
+        session.ended_at = ends
+        return None
+    if now - session.last_seen_at > SESSION_TOUCH_INTERVAL:
+        session.last_seen_at = now
+    return principal_for(
+        user, "session", request_id=request_id, address=address, session_id=session.id,
+        two_factor_pending=not session.two_factor_passed,
+    )
+
+
+def end_session(db: Session, actor: Principal) -> None:
+    if actor.session_id is None:
+        return
+    session = db.get(WebSession, actor.session_id)
+    if session is not None and session.ended_at is None:
+        session.ended_at = utcnow()
+        audit.record(db, actor, "session.end", "user", actor.user_id)
+
+
+# --- two-factor -----------------------------------------------------------------------------
+
+
+def _aad(user: User) -> bytes:
+    return b"totp:" + user.id.bytes
+
+
+def begin_two_factor_enrolment(user: User) -> tuple[str, str]:
+    """A fresh secret and its otpauth:// URI. Nothing is stored until a code confirms it."""
+    secret = crypto.new_totp_secret()
+    return secret, crypto.totp_uri(secret, user.username)
+
+
+def confirm_two_factor_enrolment(
+    db: Session, settings: Settings, actor: Principal, secret: str, code: str, *, now: datetime
+) -> None:
+    user = own_account(db, actor)
+    if len(secret) < 16 or not secret.isalnum():
+        raise InvalidInput(_("The enrolment expired; start again."), field="secret")
+    step = crypto.totp_matching_step(secret, code, now.timestamp(), None)
+    if step is None:
+        raise InvalidInput(_("That code is not correct. Check the clock of your device and try again."),
+                           field="code")
+    user.totp_secret_sealed = crypto.seal(settings.secrets.secret_box_key, secret.encode(), _aad(user))
+    user.totp_last_step = step
+    _mark_session_verified(db, actor)
+    audit.record(db, actor, "user.two_factor_enrol", "user", user.id)
+
+
+def verify_second_factor(
+    db: Session, settings: Settings, actor: Principal, code: str, *, now: datetime
+) -> bool:
+    """Check a TOTP code for a session that passed the password step. Failures are counted by
+    the same throttle as passwords, so the six digits cannot be brute-forced."""
+    user = own_account(db, actor)
+    if user.totp_secret_sealed is None:
+        return False
+    secret = crypto.unseal(settings.secrets.secret_box_key, user.totp_secret_sealed, _aad(user)).decode()
+    step = crypto.totp_matching_step(secret, code, now.timestamp(), user.totp_last_step)
+    ok = step is not None
+    db.add(SignInAttempt(username=user.username, address=actor.address or "", at=now, succeeded=ok))
+    if not ok:
+        audit.record(db, actor, "session.two_factor", "user", user.id, outcome=Outcome.DENIED)
+        return False
+    user.totp_last_step = step
+    _mark_session_verified(db, actor)
+    audit.record(db, actor, "session.two_factor", "user", user.id)
+    return True
+
+
+def second_factor_locked(
+    db: Session, settings: Settings, actor: Principal, *, now: datetime
+) -> TooManyAttempts | None:
+    window = timedelta(minutes=settings.sign_in_window_minutes)
+    until = locked_until(
+        _recent_failures(db, SignInAttempt.username, actor.username, now - window), now,
+        window=window, max_failures=settings.sign_in_max_failures_per_account,
+        lock=timedelta(minutes=settings.sign_in_lock_minutes),
+    )
+    return None if until is None else _lock_error(until, now, account=True)
+
+
+def _mark_session_verified(db: Session, actor: Principal) -> None:
+    if actor.session_id is not None:
+        session = db.get(WebSession, actor.session_id)
+        if session is not None:
+            session.two_factor_passed = True

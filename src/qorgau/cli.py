@@ -1,0 +1,238 @@
+"""The `qorgau` command."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from qorgau import __version__
+from qorgau.auth import service
+from qorgau.auth.permissions import Role
+from qorgau.auth.principal import system_principal
+from qorgau.auth.schemas import UserCreate
+from qorgau.config import Settings
+from qorgau.db import make_engine, make_sessionmaker, unit_of_work
+from qorgau.errors import DomainError
+from qorgau.migrate import SchemaBehind, ensure_current, upgrade
+
+app = typer.Typer(help="Qorgau: National Referral Mechanism software against human trafficking.",
+                  no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"qorgau {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    pass
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)
+
+
+def _sessions(settings: Settings):  # type: ignore[no-untyped-def]
+    engine = make_engine(settings.resolved_database_url)
+    return engine, make_sessionmaker(engine)
+
+
+def _cli_actor():  # type: ignore[no-untyped-def]
+    return system_principal(request_id=f"cli-{uuid.uuid4().hex[:12]}")
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+# --- db ---------------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema up to date (safe to run again)."""
+    settings = Settings()
+    engine, _ = _sessions(settings)
+    upgrade(engine)
+    console.print("The database schema is current.")
+
+
+# --- serve ------------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve Qorgau over HTTP. Refuses to start on a database whose schema is behind."""
+    import uvicorn
+
+    from qorgau.web.app import create_app
+
+    settings = Settings()
+    _configure_logging(settings)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        ensure_current(engine)
+    except SchemaBehind as exc:
+        raise _fail(str(exc)) from None
+    app_ = create_app(settings, engine=engine)
+    console.print(f"Qorgau is at http://{host}:{port}/  (Ctrl+C stops it)")
+    uvicorn.run(app_, host=host, port=port, log_config=None, access_log=False, proxy_headers=False)
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after loading.")] = True,
+    password: Annotated[str | None, typer.Option(
+        help="Give every demo account this password instead of generated ones.")] = None,
+) -> None:
+    """Create and migrate the embedded database, load demo data into it if empty, and serve."""
+    from qorgau import demo as demo_data
+
+    settings = Settings()
+    engine, factory = _sessions(settings)
+    upgrade(engine)
+    with unit_of_work(factory) as db:
+        if demo_data.is_empty(db):
+            try:
+                accounts = demo_data.load(db, _cli_actor(), password)
+            except DomainError as exc:
+                raise _fail(exc.detail) from None
+        else:
+            accounts = []
+    if accounts:
+        table = Table(title="Demo accounts (passwords are shown only now)")
+        for col in ("username", "role", "agency", "password"):
+            table.add_column(col)
+        for a in accounts:
+            table.add_row(a.username, a.role.value, a.agency_code, a.password)
+        console.print(table)
+        console.print("The administrator sets up two-factor sign-in (any TOTP app) at first sign-in.")
+    else:
+        console.print("The database already holds data; demo data was not loaded again.")
+    if serve_:
+        serve(host="127.0.0.1", port=port)
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    agency: Annotated[str, typer.Option("--agency", help="Agency code, e.g. KZ-NGO-ALA.")],
+    role: Annotated[list[Role], typer.Option("--role", help="A role; repeat for several.")],
+    display_name: Annotated[str | None, typer.Option(help="Full name; defaults to the username.")] = None,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from standard input instead of generating one.")] = False,
+) -> None:
+    """Create a user account. The password is read from standard input or generated and printed once."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    settings = Settings()
+    _, factory = _sessions(settings)
+    try:
+        data = UserCreate(username=username, display_name=display_name or username, agency_code=agency,
+                          roles=role, password=password)
+        with unit_of_work(factory) as db:
+            user, generated = service.create_user(db, _cli_actor(), data)
+            name = user.username
+    except DomainError as exc:
+        raise _fail(exc.detail) from None
+    except ValueError as exc:  # pydantic validation
+        raise _fail(str(exc)) from None
+    console.print(f"Created user {name}.")
+    if generated:
+        console.print(f"Password (shown once): {generated}")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List user accounts."""
+    settings = Settings()
+    _, factory = _sessions(settings)
+    table = Table()
+    for col in ("username", "name", "agency", "roles", "active", "2FA"):
+        table.add_column(col)
+    with unit_of_work(factory) as db:
+        for u in service.list_users(db, _cli_actor()):
+            table.add_row(u.username, u.display_name, u.agency.code, ", ".join(sorted(u.roles)),
+                          "yes" if u.active else "no", "yes" if u.two_factor_enrolled else "no")
+    console.print(table)
+
+
+@users_app.command("disable")
+def users_disable(username: str) -> None:
+    """Disable an account: it can no longer sign in, and its sessions and tokens end now."""
+    settings = Settings()
+    _, factory = _sessions(settings)
+    actor = _cli_actor()
+    try:
+        with unit_of_work(factory) as db:
+            service.set_user_active(db, actor, service.get_user_by_username(db, actor, username), False)
+    except DomainError as exc:
+        raise _fail(exc.detail) from None
+    console.print(f"Disabled {username.lower()}.")
+
+
+# --- tokens -----------------------------------------------------------------------------------
+
+
+@tokens_app.command("create")
+def tokens_create(
+    username: str,
+    label: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+) -> None:
+    """Create an API token for a user and print it once."""
+    settings = Settings()
+    _, factory = _sessions(settings)
+    actor = _cli_actor()
+    try:
+        with unit_of_work(factory) as db:
+            user = service.get_user_by_username(db, actor, username)
+            token, raw = service.create_api_token(db, actor, user, label)
+            token_id = token.id
+    except DomainError as exc:
+        raise _fail(exc.detail) from None
+    console.print(f"Token id: {token_id}")
+    console.print(f"Token (shown once, use as 'Authorization: Bearer <token>'): {raw}")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: uuid.UUID) -> None:
+    """Revoke an API token by its id."""
+    settings = Settings()
+    _, factory = _sessions(settings)
+    try:
+        with unit_of_work(factory) as db:
+            service.revoke_api_token(db, _cli_actor(), token_id)
+    except DomainError as exc:
+        raise _fail(exc.detail) from None
+    console.print(f"Revoked token {token_id}.")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,111 @@
+"""Settings from the environment, and the node's secrets kept in the data directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import uuid
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SUPPORTED_LOCALES = ("en", "ru", "kk", "uz", "ky", "tg")
+
+
+class Settings(BaseSettings):
+    """Every setting can be given as QORGAU_<NAME> in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="QORGAU_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("./qorgau-data"))
+    database_url: str | None = None
+    node_country: str = "KZ"
+    default_locale: str = "en"
+    # Sessions: idle and absolute lifetimes, in minutes.
+    session_idle_minutes: int = 30
+    session_absolute_minutes: int = 12 * 60
+    # Sign-in throttling: failures allowed in the window, then the lock lasts lock_minutes.
+    sign_in_window_minutes: int = 15
+    sign_in_max_failures_per_account: int = 5
+    sign_in_max_failures_per_address: int = 20
+    sign_in_lock_minutes: int = 15
+    # Set when Qorgau is served behind HTTPS (a reverse proxy): cookies become Secure.
+    secure_cookies: bool = False
+    log_level: str = "INFO"
+
+    @field_validator("node_country")
+    @classmethod
+    def _upper_country(cls, v: str) -> str:
+        if len(v) != 2 or not v.isalpha():
+            raise ValueError("node_country must be an ISO 3166-1 alpha-2 code such as KZ")
+        return v.upper()
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, v: str) -> str:
+        if v not in SUPPORTED_LOCALES:
+            raise ValueError(f"default_locale must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return v
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'qorgau.sqlite3').resolve()}"
+
+    @cached_property
+    def secrets(self) -> NodeSecrets:
+        return load_or_create_secrets(self.data_dir)
+
+
+@dataclass(frozen=True)
+class NodeSecrets:
+    node_id: uuid.UUID
+    # Keys CSRF tokens and other MACs; never leaves this node.
+    mac_key: bytes
+    # AES-256-GCM key for small secrets stored in the database (TOTP seeds).
+    secret_box_key: bytes
+
+
+SECRETS_FILE = "secrets.json"
+
+
+def load_or_create_secrets(data_dir: Path) -> NodeSecrets:
+    """Read the node's secrets, creating them (mode 0600) on first start.
+
+    Creation uses O_EXCL so two processes starting at once cannot write two different keys.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / SECRETS_FILE
+    if not path.exists():
+        payload = {
+            "node_id": str(uuid.uuid4()),
+            "mac_key": secrets.token_hex(32),
+            "secret_box_key": secrets.token_hex(32),
+        }
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                json.dump(payload, fh)
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise PermissionError(
+            f"{path} is readable by other users (mode {oct(mode)}); run: chmod 600 {path}"
+        )
+    raw = json.loads(path.read_text())
+    return NodeSecrets(
+        node_id=uuid.UUID(raw["node_id"]),
+        mac_key=bytes.fromhex(raw["mac_key"]),
+        secret_box_key=bytes.fromhex(raw["secret_box_key"]),
+    )
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,97 @@
+"""Translations: the current request's locale, gettext for Python code and templates.
+
+Catalogs are the .po files under qorgau/locale; they are compiled in memory on first use, so
+no build step or committed binary .mo files are needed.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from qorgau.config import SUPPORTED_LOCALES
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+
+LOCALE_NAMES = {
+    "en": "English",
+    "ru": "Русский",
+    "kk": "Қазақша",
+    "uz": "Oʻzbekcha",
+    "ky": "Кыргызча",
+    "tg": "Тоҷикӣ",
+}
+
+_current: ContextVar[str] = ContextVar("qorgau_locale", default="en")
+
+
+@cache
+def translations(locale: str) -> _gettext.NullTranslations:
+    po_path = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.exists():
+        return _gettext.NullTranslations()
+    with po_path.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    buf.seek(0)
+    return _gettext.GNUTranslations(buf)
+
+
+def current_locale() -> str:
+    return _current.get()
+
+
+def set_locale(locale: str) -> None:
+    _current.set(locale if locale in SUPPORTED_LOCALES else "en")
+
+
+@contextmanager
+def use_locale(locale: str) -> Iterator[None]:
+    token = _current.set(locale if locale in SUPPORTED_LOCALES else "en")
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def gettext(message: str) -> str:
+    return translations(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_current.get()).ngettext(singular, plural, n)
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; it is translated later, where it is shown."""
+    return message
+
+
+def negotiate(accept_language: str | None) -> str | None:
+    """The best supported locale for an Accept-Language header, or None."""
+    if not accept_language:
+        return None
+    preferred = []
+    for part in accept_language.split(","):
+        tag = part.split(";")[0].strip()
+        if tag and tag != "*":
+            preferred.append(tag.replace("-", "_"))
+    try:
+        found = Locale.negotiate(preferred, list(SUPPORTED_LOCALES), sep="_")
+    except (UnknownLocaleError, ValueError):
+        return None
+    return found.language if found else None

@@ -1,0 +1,6 @@
+"""Imports every room's tables, so that metadata (Alembic, tests) sees all of them."""
+
+
+def load_all() -> None:
+    import qorgau.audit.models
+    import qorgau.auth.models  # noqa: F401

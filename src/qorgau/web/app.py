@@ -1,0 +1,58 @@
+"""The application factory: one FastAPI app with the API, the pages and the static files."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from qorgau import __version__
+from qorgau.auth import pages as auth_pages
+from qorgau.auth import routes as auth_routes
+from qorgau.config import Settings
+from qorgau.db import make_engine, make_sessionmaker
+from qorgau.web import errors
+from qorgau.web import pages as shell_pages
+from qorgau.web.render import make_templates
+from qorgau.web.requestctx import RequestContextMiddleware
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    session_factory: sessionmaker[Session] | None = None,
+) -> FastAPI:
+    """Build the app. Tests pass their own session factory (bound to a connection whose
+    transaction they roll back); everybody else gets one on the settings' database."""
+    settings = settings or Settings()
+    logging.getLogger("qorgau").setLevel(settings.log_level)
+    engine = engine or make_engine(settings.resolved_database_url)
+    app = FastAPI(
+        title="Qorgau API",
+        version=__version__,
+        description="National Referral Mechanism for victims of trafficking: the JSON API. "
+        "Authenticate with `Authorization: Bearer <token>` (create one with `qorgau tokens create`).",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # Swagger UI would load scripts from a CDN; the OpenAPI document is enough
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = session_factory or make_sessionmaker(engine)
+    app.state.templates = make_templates()
+    settings.secrets  # noqa: B018 - create the node's keys at start, not on the first request
+
+    errors.install(app)
+    app.include_router(auth_routes.router)
+    app.include_router(shell_pages.router)
+    app.include_router(auth_pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(RequestContextMiddleware, default_locale=settings.default_locale)
+    return app

@@ -1,0 +1,91 @@
+"""Page rendering: one Jinja2 environment for every room's templates, with gettext, the
+current principal, navigation and the CSRF token in every page's context."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from qorgau import __version__
+from qorgau.auth import crypto
+from qorgau.auth.deps import ANON_COOKIE, CSRF_FIELD, csrf_binding
+from qorgau.auth.permissions import Permission
+from qorgau.i18n import LOCALE_NAMES, N_, current_locale, gettext, ngettext
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+# (permission, path, label): the navigation, filtered by what the principal may do. Rooms add
+# their entries here as they arrive.
+NAVIGATION: list[tuple[Permission, str, str]] = [
+    (Permission.ACCOUNT_SELF, "/", N_("Home")),
+    (Permission.AGENCY_READ, "/agencies", N_("Agencies")),
+    (Permission.USER_ADMIN, "/admin/users", N_("Users")),
+    (Permission.ACCOUNT_SELF, "/account", N_("My account")),
+]
+
+
+def _template_dirs() -> list[str]:
+    # Each room keeps its templates in <room>/templates; the shell's come first.
+    dirs = [str(PACKAGE_DIR / "web" / "templates")]
+    dirs += sorted(str(p) for p in PACKAGE_DIR.glob("*/templates") if p.parent.name != "web")
+    return dirs
+
+
+def _format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def make_templates() -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_template_dirs()),
+        autoescape=jinja2.select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+    )
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["dt"] = _format_datetime
+    env.globals.update(version=__version__, locale_names=LOCALE_NAMES)
+    return Jinja2Templates(env=env)
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+) -> Response:
+    """Render a page. Adds the principal, navigation, locale and a CSRF token bound to the
+    session (or, before sign-in, to an anonymous cookie set here)."""
+    settings = request.app.state.settings
+    principal = getattr(request.state, "principal", None)
+    binding = csrf_binding(request)
+    new_anon = None
+    if binding is None:
+        new_anon = secrets.token_urlsafe(24)
+        binding = "a:" + new_anon
+    ctx: dict[str, Any] = {
+        "principal": principal,
+        "nav": [
+            (path, gettext(label))
+            for perm, path, label in NAVIGATION
+            if principal is not None and not principal.two_factor_pending and principal.can(perm)
+        ],
+        "locale": current_locale(),
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": crypto.csrf_token(settings.secrets.mac_key, binding),
+        "request_id": request.state.request_id,
+        "current_path": request.url.path,
+    }
+    ctx.update(context or {})
+    response = request.app.state.templates.TemplateResponse(request, template, ctx, status_code=status_code)
+    if new_anon is not None:
+        response.set_cookie(
+            ANON_COOKIE, new_anon, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
+        )
+    return response
