@@ -386,8 +386,7 @@ def resolve_session(
         idle=timedelta(minutes=settings.session_idle_minutes),
         absolute=timedelta(minutes=settings.session_absolute_minutes),
     )
-    if now >= ends:
-        session.ended_at = ends
+    if now >= ends:  # expiry is computed, not stored: an expired session can never come back
         return None
     if now - session.last_seen_at > SESSION_TOUCH_INTERVAL:
         session.last_seen_at = now
