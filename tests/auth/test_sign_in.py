@@ -37,7 +37,7 @@ def test_wrong_password_and_unknown_user_get_the_same_message(client, db):
     user = make_user(db, Role.CASE_WORKER)
     wrong = sign_in(client, user.username, "not-the-password-1")
     unknown = sign_in(client, "nobody-here", "not-the-password-1")
-    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.status_code == unknown.status_code == 422
     assert "username or password is not correct" in wrong.text
     assert "username or password is not correct" in unknown.text
 
@@ -45,7 +45,7 @@ def test_wrong_password_and_unknown_user_get_the_same_message(client, db):
 def test_account_locks_after_five_failures_even_for_the_right_password(client, db):
     user = make_user(db, Role.CASE_WORKER)
     for _ in range(5):
-        assert sign_in(client, user.username, "wrong-password-123").status_code == 401
+        assert sign_in(client, user.username, "wrong-password-123").status_code == 422
     locked = sign_in(client, user.username, PASSWORD)
     assert locked.status_code == 429
     assert "locked after too many failed sign-in attempts" in locked.text
@@ -96,7 +96,7 @@ def test_disabled_account_cannot_sign_in_and_loses_its_sessions(client, db):
     db.flush()
     assert client.get("/", follow_redirects=False).headers["location"] == "/sign-in"
     client.cookies.clear()
-    assert sign_in(client, user.username).status_code == 401
+    assert sign_in(client, user.username).status_code == 422
 
 
 def test_idle_session_expires(client, db):

@@ -58,7 +58,8 @@ def sign_in(
         request_id=request.state.request_id,
     )
     if not result.ok or result.user is None:
-        status = 429 if result.retry_after_seconds else 401
+        # 422, not 401: the request was understood, the credentials in it were wrong.
+        status = 429 if result.retry_after_seconds else 422
         response = render(request, "auth/sign_in.html", {"error": result.error, "username": username[:64]},
                           status_code=status)
         if result.retry_after_seconds:
@@ -104,7 +105,7 @@ def two_factor(
     if not service.verify_second_factor(db, settings, principal, code, now=now):
         return render(request, "auth/two_factor.html",
                       {"error": _("That code is not correct. Check the clock of your device and try again.")},
-                      status_code=401)
+                      status_code=422)
     return _see_other("/")
 
 

@@ -4,6 +4,7 @@ current principal, navigation and the CSRF token in every page's context."""
 from __future__ import annotations
 
 import secrets
+from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,9 @@ def render(
         "current_path": request.url.path,
     }
     ctx.update(context or {})
+    if "errors" in ctx:
+        # Templates ask errors.<field> for every field; a missing one is simply no error.
+        ctx["errors"] = defaultdict(str, ctx["errors"] or {})
     response = request.app.state.templates.TemplateResponse(request, template, ctx, status_code=status_code)
     if new_anon is not None:
         response.set_cookie(

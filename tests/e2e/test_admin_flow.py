@@ -1,0 +1,213 @@
+"""A real browser against a live server: an administrator signs in (with two-factor enrolment),
+registers an agency and a case worker, signs out; the case worker signs in, switches to Russian
+and the page is in Russian, also after a reload.
+
+Drives Debian's chromium (/usr/bin/chromium) through Playwright; `playwright install` is never
+needed. Screenshots of each step go to test-output/screenshots/ at the repository root."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyotp
+import pytest
+from babel.messages.pofile import read_po
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.support import LiveServer, fresh_database, live_server
+
+pytestmark = pytest.mark.e2e
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
+RU_CATALOG = REPO_ROOT / "src" / "qorgau" / "locale" / "ru" / "LC_MESSAGES" / "messages.po"
+CHROMIUM = "/usr/bin/chromium"
+# The machine is offline: these keep chromium from reaching out to Google's services.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DEMO_PASSWORD = "Demo-Steppe-Wind-Karagandy-7"
+TIMEOUT_MS = 30_000  # two cores, a server in another process and argon2 on every sign-in
+
+
+@dataclass
+class Site:
+    server: LiveServer
+    url: str
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A fresh database with the demo data (agencies and one account per role, `admin` being
+    the administrator) behind a live `qorgau serve`."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    with fresh_database(tmp, "e2e") as url, live_server(tmp, url) as server:
+        server.qorgau("demo", "--no-serve", "--password", DEMO_PASSWORD)
+        yield Site(server, server.url)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, site: Site, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(base_url=site.url, locale="en-GB", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    failed_before = request.session.testsfailed
+    try:
+        yield page
+    finally:
+        if request.session.testsfailed > failed_before:
+            # What the browser showed when the test failed, next to the step screenshots.
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"failed-{request.node.name}.png"), full_page=True)
+        context.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _expect_timeout() -> None:
+    expect.set_options(timeout=TIMEOUT_MS)
+
+
+class Shots:
+    """Numbered screenshots, one per step."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.n = 0
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, name: str) -> None:
+        self.n += 1
+        self.page.screenshot(path=str(SCREENSHOTS / f"{self.n:02d}-{name}.png"), full_page=True)
+
+
+def russian(msgid: str) -> str:
+    """The Russian catalog's translation of a message, read now (the catalog is edited by hand)."""
+    assert RU_CATALOG.exists(), f"no Russian catalog at {RU_CATALOG}"
+    with RU_CATALOG.open("rb") as fh:
+        catalog = read_po(fh, locale="ru")
+    message = catalog.get(msgid)
+    assert message is not None, f"{msgid!r} is not in {RU_CATALOG}"
+    assert isinstance(message.string, str) and message.string.strip(), f"{msgid!r} has no Russian translation"
+    assert not message.fuzzy, f"{msgid!r} is marked fuzzy in {RU_CATALOG}, so it is not used"
+    return message.string
+
+
+def sign_in(page: Page, username: str, password: str) -> None:
+    page.goto("/sign-in")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("Username", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def test_admin_registers_agency_and_case_worker_who_works_in_russian(page: Page) -> None:
+    shot = Shots(page)
+
+    # The administrator signs in; the role requires a second factor, set up now.
+    sign_in(page, "admin", DEMO_PASSWORD)
+    expect(page).to_have_url(re.compile(r"/account/two-factor$"))
+    expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+    secret = page.locator("#totp-secret").get_attribute("data-secret")
+    assert secret, "the two-factor page shows no key"
+    shot("admin-two-factor")
+    page.get_by_label("Code", exact=True).fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Dana Sadykova")
+    shot("admin-home")
+
+    # Registers an agency.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Agencies", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/agencies$"))
+    form = page.locator("section", has=page.get_by_role("heading", name="Register an agency"))
+    form.get_by_label("Code", exact=True).fill("KZ-NGO-KAR")
+    form.get_by_label("Name").fill("Crisis centre for victims of trafficking (NGO), Karaganda")
+    form.get_by_label("Country", exact=True).fill("KZ")
+    form.get_by_label("Kind", exact=True).select_option("ngo")
+    shot("admin-agency-form")
+    form.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("status")).to_contain_text("KZ-NGO-KAR")
+    row = page.get_by_role("row").filter(has_text="KZ-NGO-KAR")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("Karaganda")
+    expect(row).to_contain_text("Non-governmental organisation")
+    shot("admin-agency-registered")
+
+    # Creates a case worker at that agency, with a generated password.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Users", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/admin/users$"))
+    form = page.locator("section", has=page.get_by_role("heading", name="Create an account"))
+    form.get_by_label("Username", exact=True).fill("aliya.karaganda")
+    form.get_by_label("Name", exact=True).fill("Aliya Serikovna")
+    form.get_by_label("Agency", exact=True).select_option("KZ-NGO-KAR")
+    form.get_by_label("Case worker", exact=True).check()
+    expect(form.get_by_label("Password", exact=True)).to_have_value("")
+    shot("admin-user-form")
+    form.get_by_role("button", name="Create account").click()
+    generated = page.locator("#generated-password")
+    expect(generated).to_be_visible()
+    password = generated.inner_text().strip()
+    assert len(password) >= 12
+    row = page.get_by_role("row").filter(has_text="aliya.karaganda")
+    expect(row).to_contain_text("KZ-NGO-KAR")
+    expect(row).to_contain_text("Case worker")
+    shot("admin-user-created")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/sign-in$"))
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    shot("admin-signed-out")
+
+    # The case worker signs in with that password; no second factor for this role.
+    sign_in(page, "aliya.karaganda", password)
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Aliya Serikovna")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Users", exact=True)).to_have_count(0)  # not an administrator
+
+    # The first Tab reaches the skip link, which moves focus to the main content.
+    skip = page.get_by_role("link", name="Skip to main content")
+    page.keyboard.press("Tab")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    shot("case-worker-skip-link")
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    shot("case-worker-home")
+
+    # Switches to Russian.
+    sign_out_ru = russian("Sign out")
+    page.get_by_label("Language", exact=True).select_option("ru")
+    page.get_by_role("button", name="Change", exact=True).click()
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    expect(page.get_by_role("button", name=sign_out_ru, exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_have_count(0)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Aliya Serikovna")
+    expect(page.locator("#language-select")).to_have_value("ru")
+    shot("case-worker-russian")
+
+    # The choice is remembered.
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    expect(page.get_by_role("button", name=sign_out_ru, exact=True)).to_be_visible()
+    shot("case-worker-russian-after-reload")
