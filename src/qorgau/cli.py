@@ -73,6 +73,7 @@ def _configure_logging(settings: Settings) -> None:
 def db_upgrade() -> None:
     """Bring the database schema up to date (safe to run again)."""
     settings = Settings()
+    settings.secrets  # noqa: B018 - a new node gets its keys when its database is set up
     engine, _ = _sessions(settings)
     upgrade(engine)
     console.print("The database schema is current.")
@@ -114,6 +115,7 @@ def demo(
     from qorgau import demo as demo_data
 
     settings = Settings()
+    settings.secrets  # noqa: B018 - create the node's keys now
     engine, factory = _sessions(settings)
     upgrade(engine)
     with unit_of_work(factory) as db:
@@ -235,4 +237,8 @@ def tokens_revoke(token_id: uuid.UUID) -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except PermissionError as exc:  # e.g. a key file that others can read: say what to do
+        err.print(f"[red]error:[/red] {exc}")
+        sys.exit(1)

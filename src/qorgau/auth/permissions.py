@@ -40,7 +40,6 @@ class Permission(StrEnum):
     ANALYTICS_READ = "analytics.read"
     AUDIT_READ = "audit.read"
     FUND_READ = "fund.read"
-    FUND_APPROVE = "fund.approve"
     TRAINING_MANAGE = "training.manage"
     TRAINING_TAKE = "training.take"
 

@@ -102,5 +102,9 @@ def install(app: FastAPI) -> None:
             "id": request.state.request_id
         }
         if wants_json(request):
-            return problem(request, 500, _("Internal error"), detail)
-        return error_page(request, 500, _("Internal error"), detail)
+            response = problem(request, 500, _("Internal error"), detail)
+        else:
+            response = error_page(request, 500, _("Internal error"), detail)
+        # This handler runs outside the request-context middleware, which would add the header.
+        response.headers["x-request-id"] = request.state.request_id
+        return response
