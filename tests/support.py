@@ -55,21 +55,36 @@ def fresh_database(tmp_dir: Path, label: str = "t") -> Iterator[str]:
         admin.dispose()
 
 
-def ensure_agency(db: Session, code: str = "KZ-NGO-TST", country: str = "KZ",
-                  kind: AgencyKind = AgencyKind.NGO) -> Agency:
+def ensure_agency(
+    db: Session, code: str = "KZ-NGO-TST", country: str = "KZ", kind: AgencyKind = AgencyKind.NGO
+) -> Agency:
     existing = db.scalar(select(Agency).where(Agency.code == code))
     if existing:
         return existing
-    return service.create_agency(db, system_principal(), AgencyCreate(code=code, name=f"Agency {code}",
-                                                                       country=country, kind=kind))
+    return service.create_agency(
+        db, system_principal(), AgencyCreate(code=code, name=f"Agency {code}", country=country, kind=kind)
+    )
 
 
-def make_user(db: Session, *roles: Role, username: str | None = None, agency_code: str = "KZ-NGO-TST",
-              password: str = PASSWORD) -> User:
+def make_user(
+    db: Session,
+    *roles: Role,
+    username: str | None = None,
+    agency_code: str = "KZ-NGO-TST",
+    password: str = PASSWORD,
+) -> User:
     ensure_agency(db, agency_code)
-    user, _ = service.create_user(db, system_principal(), UserCreate(
-        username=username or f"u{uuid.uuid4().hex[:10]}", display_name="Test User",
-        agency_code=agency_code, roles=list(roles), password=password))
+    user, _ = service.create_user(
+        db,
+        system_principal(),
+        UserCreate(
+            username=username or f"u{uuid.uuid4().hex[:10]}",
+            display_name="Test User",
+            agency_code=agency_code,
+            roles=list(roles),
+            password=password,
+        ),
+    )
     db.flush()
     return user
 
@@ -88,8 +103,11 @@ def csrf_from(html: str) -> str:
 
 def sign_in(client: TestClient | httpx.Client, username: str, password: str = PASSWORD) -> httpx.Response:
     page = client.get("/sign-in")
-    return client.post("/sign-in", data={"username": username, "password": password,
-                                         "csrf_token": csrf_from(page.text)}, follow_redirects=False)
+    return client.post(
+        "/sign-in",
+        data={"username": username, "password": password, "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
 
 
 def free_port() -> int:
@@ -106,22 +124,42 @@ class LiveServer:
     log_path: Path
 
     def qorgau(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "qorgau", *args], env=self.env, input=stdin,
-                              capture_output=True, text=True, check=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "qorgau", *args],
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
 
 
 @contextmanager
 def live_server(tmp_dir: Path, database_url: str) -> Iterator[LiveServer]:
     """`qorgau serve` in its own process on a free loopback port, on a migrated database."""
-    env = {**os.environ, "QORGAU_DATA_DIR": str(tmp_dir / "data"), "QORGAU_DATABASE_URL": database_url,
-           "QORGAU_LOG_LEVEL": "INFO"}
-    subprocess.run([sys.executable, "-m", "qorgau", "db", "upgrade"], env=env, check=True,
-                   capture_output=True, timeout=120)
+    env = {
+        **os.environ,
+        "QORGAU_DATA_DIR": str(tmp_dir / "data"),
+        "QORGAU_DATABASE_URL": database_url,
+        "QORGAU_LOG_LEVEL": "INFO",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "qorgau", "db", "upgrade"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     port = free_port()
     log_path = tmp_dir / "server.log"
     with log_path.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "qorgau", "serve", "--port", str(port)],
-                                env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "qorgau", "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

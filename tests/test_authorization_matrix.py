@@ -76,20 +76,33 @@ def test_every_route_answers_every_role_as_the_permission_table_says(app, client
         (declared,) = access_declarations(route)
         path = concrete_path(route.path)
         for method in sorted(route.methods - {"HEAD"}):
-            anonymous = client.request(method, path, json={} if method != "GET" else None,
-                                       headers=anonymous_headers, follow_redirects=False)
+            anonymous = client.request(
+                method,
+                path,
+                json={} if method != "GET" else None,
+                headers=anonymous_headers,
+                follow_redirects=False,
+            )
             if declared == "public":
                 if anonymous.status_code in (401, 403) or anonymous.status_code >= 500:
                     mismatches.append(f"anonymous {method} {route.path}: {anonymous.status_code}")
                 continue
-            refused_anonymous = (anonymous.status_code == 401 or
-                                 (anonymous.status_code == 303 and anonymous.headers["location"] == "/sign-in"))
+            refused_anonymous = anonymous.status_code == 401 or (
+                anonymous.status_code == 303 and anonymous.headers["location"] == "/sign-in"
+            )
             if not refused_anonymous:
-                mismatches.append(f"anonymous {method} {route.path}: {anonymous.status_code}, expected refusal")
+                mismatches.append(
+                    f"anonymous {method} {route.path}: {anonymous.status_code}, expected refusal"
+                )
             for role in Role:
                 allowed = declared == "signed-in" or declared in ROLE_PERMISSIONS[role]
-                response = client.request(method, path, headers=headers[role],
-                                          json={} if method != "GET" else None, follow_redirects=False)
+                response = client.request(
+                    method,
+                    path,
+                    headers=headers[role],
+                    json={} if method != "GET" else None,
+                    follow_redirects=False,
+                )
                 checked += 1
                 got_in = response.status_code not in (401, 403)
                 if response.status_code >= 500 or got_in != allowed:

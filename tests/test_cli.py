@@ -21,8 +21,14 @@ def run(tmp_path: Path):
         env = {**os.environ, "QORGAU_DATA_DIR": str(tmp_path / "data"), "QORGAU_DATABASE_URL": url}
 
         def _run(*args: str, stdin: str | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
-            proc = subprocess.run([sys.executable, "-m", "qorgau", *args], env=env, input=stdin,
-                                  capture_output=True, text=True, timeout=120)
+            proc = subprocess.run(
+                [sys.executable, "-m", "qorgau", *args],
+                env=env,
+                input=stdin,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             if ok:
                 assert proc.returncode == 0, proc.stdout + proc.stderr
             return proc
@@ -68,16 +74,37 @@ def test_demo_without_serving_loads_once_and_prints_the_accounts(run):
 
 def test_users_create_list_disable_and_tokens(run):
     run("demo", "--no-serve", "--password", "Demo-Password-Long-1")
-    created = run("users", "create", "Zhanna", "--agency", "KZ-SHL-SHY", "--role", "case_worker",
-                  "--role", "trainer", "--password-stdin", stdin="Shymkent-Shelter-Door-4\n")
+    created = run(
+        "users",
+        "create",
+        "Zhanna",
+        "--agency",
+        "KZ-SHL-SHY",
+        "--role",
+        "case_worker",
+        "--role",
+        "trainer",
+        "--password-stdin",
+        stdin="Shymkent-Shelter-Door-4\n",
+    )
     assert "Created user zhanna" in created.stdout
     generated = run("users", "create", "bolat", "--agency", "KZ-POL-ALA", "--role", "investigator")
     assert re.search(r"Password \(shown once\): \S{16}", generated.stdout)
     listing = run("users", "list").stdout
     assert "zhanna" in listing and "bolat" in listing
 
-    weak = run("users", "create", "weak", "--agency", "KZ-POL-ALA", "--role", "analyst", "--password-stdin",
-               stdin="password123\n", ok=False)
+    weak = run(
+        "users",
+        "create",
+        "weak",
+        "--agency",
+        "KZ-POL-ALA",
+        "--role",
+        "analyst",
+        "--password-stdin",
+        stdin="password123\n",
+        ok=False,
+    )
     assert weak.returncode == 1 and "too common" in weak.stderr
     unknown = run("users", "create", "lost", "--agency", "XX-NOWHERE", "--role", "analyst", ok=False)
     assert unknown.returncode == 1 and "No agency has this code" in unknown.stderr

@@ -21,8 +21,9 @@ from qorgau.db import make_engine, make_sessionmaker, unit_of_work
 from qorgau.errors import DomainError
 from qorgau.migrate import SchemaBehind, ensure_current, upgrade
 
-app = typer.Typer(help="Qorgau: National Referral Mechanism software against human trafficking.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Qorgau: National Referral Mechanism software against human trafficking.", no_args_is_help=True
+)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
@@ -42,8 +43,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     pass
 
@@ -108,8 +110,9 @@ def serve(
 def demo(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
     serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after loading.")] = True,
-    password: Annotated[str | None, typer.Option(
-        help="Give every demo account this password instead of generated ones.")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Give every demo account this password instead of generated ones.")
+    ] = None,
 ) -> None:
     """Create and migrate the embedded database, load demo data into it if empty, and serve."""
     from qorgau import demo as demo_data
@@ -149,16 +152,25 @@ def users_create(
     agency: Annotated[str, typer.Option("--agency", help="Agency code, e.g. KZ-NGO-ALA.")],
     role: Annotated[list[Role], typer.Option("--role", help="A role; repeat for several.")],
     display_name: Annotated[str | None, typer.Option(help="Full name; defaults to the username.")] = None,
-    password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin", help="Read the password from standard input instead of generating one.")] = False,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin", help="Read the password from standard input instead of generating one."
+        ),
+    ] = False,
 ) -> None:
     """Create a user account. The password is read from standard input or generated and printed once."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     settings = Settings()
     _, factory = _sessions(settings)
     try:
-        data = UserCreate(username=username, display_name=display_name or username, agency_code=agency,
-                          roles=role, password=password)
+        data = UserCreate(
+            username=username,
+            display_name=display_name or username,
+            agency_code=agency,
+            roles=role,
+            password=password,
+        )
         with unit_of_work(factory) as db:
             user, generated = service.create_user(db, _cli_actor(), data)
             name = user.username
@@ -181,8 +193,14 @@ def users_list() -> None:
         table.add_column(col)
     with unit_of_work(factory) as db:
         for u in service.list_users(db, _cli_actor()):
-            table.add_row(u.username, u.display_name, u.agency.code, ", ".join(sorted(u.roles)),
-                          "yes" if u.active else "no", "yes" if u.two_factor_enrolled else "no")
+            table.add_row(
+                u.username,
+                u.display_name,
+                u.agency.code,
+                ", ".join(sorted(u.roles)),
+                "yes" if u.active else "no",
+                "yes" if u.two_factor_enrolled else "no",
+            )
     console.print(table)
 
 

@@ -96,9 +96,7 @@ def load_or_create_secrets(data_dir: Path) -> NodeSecrets:
                 json.dump(payload, fh)
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
-        raise PermissionError(
-            f"{path} is readable by other users (mode {oct(mode)}); run: chmod 600 {path}"
-        )
+        raise PermissionError(f"{path} is readable by other users (mode {oct(mode)}); run: chmod 600 {path}")
     raw = json.loads(path.read_text())
     return NodeSecrets(
         node_id=uuid.UUID(raw["node_id"]),

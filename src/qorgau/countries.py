@@ -12,7 +12,8 @@ def _codes() -> frozenset[str]:
     # CLDR territory keys include regions ("001", "150") and pseudo-codes; keep the two-letter
     # ones, less the CLDR-only codes that are not assigned in ISO 3166-1.
     not_iso = {"EU", "EZ", "UN", "QO", "XA", "XB", "XK", "ZZ", "AC", "CP", "CQ", "DG", "EA", "IC", "TA"}
-    return frozenset(k for k in Locale("en").territories if len(k) == 2 and k.isalpha() and k not in not_iso)
+    codes = (str(k) for k in Locale("en").territories)
+    return frozenset(k for k in codes if len(k) == 2 and k.isalpha() and k not in not_iso)
 
 
 def is_country(code: str) -> bool:

@@ -18,7 +18,12 @@ K = AgencyKind
 # (code, name, country, kind): real kinds of bodies named generically, in the countries and on
 # the routes the seed studies describe (KZ, UZ, KG, TJ; RU, TH, AE, TR as destinations).
 DEMO_AGENCIES: list[tuple[str, str, str, AgencyKind]] = [
-    ("KZ-MIN-LAB", "Ministry of Labour and Social Protection (interagency commission secretariat)", "KZ", K.MINISTRY),
+    (
+        "KZ-MIN-LAB",
+        "Ministry of Labour and Social Protection (interagency commission secretariat)",
+        "KZ",
+        K.MINISTRY,
+    ),
     ("KZ-POL-ALA", "Police Department of Almaty, anti-trafficking unit", "KZ", K.POLICE),
     ("KZ-BS-ALA", "Border Service, Almaty airport checkpoint", "KZ", K.BORDER_SERVICE),
     ("KZ-SOC-AST", "Social Services Centre, Astana", "KZ", K.SOCIAL_SERVICE),
@@ -29,7 +34,12 @@ DEMO_AGENCIES: list[tuple[str, str, str, AgencyKind]] = [
     ("KZ-PRO-ALA", "Prosecutor's Office of Almaty", "KZ", K.PROSECUTOR),
     ("KZ-MED-ALA", "City clinical hospital, Almaty", "KZ", K.MEDICAL),
     ("KZ-LEG-AST", "Legal aid bureau, Astana", "KZ", K.LEGAL_AID),
-    ("KZ-IOM", "International Organization for Migration, office in Kazakhstan", "KZ", K.INTERNATIONAL_ORGANISATION),
+    (
+        "KZ-IOM",
+        "International Organization for Migration, office in Kazakhstan",
+        "KZ",
+        K.INTERNATIONAL_ORGANISATION,
+    ),
     ("KZ-CON-DXB", "Consulate General of Kazakhstan in Dubai", "AE", K.CONSULATE),
     ("KZ-CON-BKK", "Embassy of Kazakhstan in Bangkok, consular section", "TH", K.CONSULATE),
     ("UZ-MIN-EMP", "Ministry of Employment and Poverty Reduction", "UZ", K.MINISTRY),
@@ -79,9 +89,15 @@ def load(db: Session, actor: Principal, password: str | None = None) -> list[Dem
     accounts = []
     for username, display_name, agency_code, role in DEMO_USERS:
         _user, generated = service.create_user(
-            db, actor,
-            UserCreate(username=username, display_name=display_name, agency_code=agency_code, roles=[role],
-                       password=password),
+            db,
+            actor,
+            UserCreate(
+                username=username,
+                display_name=display_name,
+                agency_code=agency_code,
+                roles=[role],
+                password=password,
+            ),
         )
         accounts.append(DemoAccount(username, role, agency_code, password or generated or ""))
     return accounts

@@ -21,17 +21,25 @@ ROLE_LABELS = {
 }
 
 ROLE_DUTIES = {
-    Role.CASE_WORKER: N_("Register people, run the identification screening, refer them to services and follow the case plan."),
+    Role.CASE_WORKER: N_(
+        "Register people, run the identification screening, refer them to services and follow the case plan."
+    ),
     Role.SUPERVISOR: N_("Take the official identification decision and approve the closure of cases."),
     Role.INVESTIGATOR: N_("See the investigation side of cases and the network of linked entities."),
     Role.BORDER_GUARD: N_("Screen people at the port of entry, open a potential-victim record and refer on."),
     Role.CONSULAR_OFFICER: N_("Assist your nationals abroad: identity, travel documents, repatriation."),
-    Role.HOTLINE_OPERATOR: N_("Take tips, triage them, route them to the right agency and keep reporters informed."),
-    Role.ANTI_CORRUPTION_OFFICER: N_("Receive reports that implicate officials, out of sight of the implicated agency."),
+    Role.HOTLINE_OPERATOR: N_(
+        "Take tips, triage them, route them to the right agency and keep reporters informed."
+    ),
+    Role.ANTI_CORRUPTION_OFFICER: N_(
+        "Receive reports that implicate officials, out of sight of the implicated agency."
+    ),
     Role.ANALYST: N_("Study indicators, trends and estimates; aggregates only, never a person's record."),
     Role.AUDITOR: N_("Verify the audit log and the safe-fund ledger without seeing personal data."),
     Role.TRAINER: N_("Run courses on identification and referral and follow training coverage."),
-    Role.ADMINISTRATOR: N_("Register agencies and user accounts. Administrators see no personal data of victims."),
+    Role.ADMINISTRATOR: N_(
+        "Register agencies and user accounts. Administrators see no personal data of victims."
+    ),
 }
 
 AGENCY_KIND_LABELS = {

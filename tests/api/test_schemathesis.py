@@ -1,12 +1,12 @@
 """Property-based tests of the JSON API from its own OpenAPI document (schemathesis): every
 operation, with generated valid and invalid input, against a live `qorgau serve` on a fresh
-database with the demo data.
+database holding the demo data.
 
-Run with two tokens: the administrator's (user and agency administration, so every operation is
-reached past its permission check) and a case worker's (most of the API answers 403).
+Each operation runs twice: with the administrator's token (user and agency administration, so
+requests get past the permission checks) and with a case worker's (most of the API is refused).
 
-The schema is loaded by a fixture (`schemathesis.pytest.from_fixture`), so collecting the tests
-needs no server; the server starts when the first test runs."""
+The schema is loaded by a fixture (`schemathesis.pytest.from_fixture`), so collecting these tests
+needs no server; it starts when the first of them runs."""
 
 from __future__ import annotations
 
@@ -29,16 +29,24 @@ from tests.support import LiveServer, fresh_database, live_server
 DEMO_PASSWORD = "Demo-Steppe-Wind-Karagandy-7"
 TOKEN_RE = re.compile(r"\b(qg_[A-Za-z0-9_-]+)")
 
-def documented_status_code(ctx, response, case):  # type: ignore[no-untyped-def]
-    if response.status_code == 400:
+
+def documented_status_code(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+) -> bool | None:
+    """schemathesis' status_code_conformance, except for one known gap of the OpenAPI document:
+    a body that is not JSON at all is answered 400 ("There was an error parsing the body") by
+    FastAPI, and no operation documents 400. Every other undocumented status still fails."""
+    if response.status_code == 400 and case.operation.body:
         return None
     return status_code_conformance(ctx, response, case)
 
 
+# not_a_server_error is the property that must hold; the conformance checks keep the OpenAPI
+# document honest about what the API answers.
 CHECKS = [not_a_server_error, documented_status_code, content_type_conformance, response_schema_conformance]
 
 # Bounded and reproducible: the same inputs on every run, and the file stays well within two
-# minutes on two cores (argon2 runs on every password the API is sent).
+# minutes on two cores (argon2 runs for every password the API is sent).
 BOUNDED = settings(
     max_examples=25,
     deadline=None,
@@ -77,6 +85,15 @@ def api_schema(api_server: ApiServer) -> schemathesis.BaseSchema:
     return schemathesis.openapi.from_url(f"{api_server.server.url}/api/v1/openapi.json", timeout=30)
 
 
+@pytest.fixture(autouse=True)
+def _node_id_for_schemathesis(request: pytest.FixtureRequest) -> None:
+    # schemathesis 4.32's lazy loader reads `request.node._nodeid`, which pytest 9.2 no longer
+    # has (node ids moved to `_id`); without this every test fails with an AttributeError.
+    # Harmless where the attribute exists.
+    if not hasattr(request.node, "_nodeid"):
+        request.node._nodeid = request.node.nodeid
+
+
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
@@ -90,9 +107,3 @@ def test_api_as_administrator(case: schemathesis.Case, api_server: ApiServer) ->
 @BOUNDED
 def test_api_as_case_worker(case: schemathesis.Case, api_server: ApiServer) -> None:
     case.call_and_validate(headers=api_server.auth("caseworker"), checks=CHECKS, timeout=30)
-
-
-@pytest.fixture(autouse=True)
-def _nodeid_shim(request: pytest.FixtureRequest) -> None:
-    if not hasattr(request.node, "_nodeid"):
-        request.node._nodeid = request.node.nodeid

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from qorgau.audit.models import AuditEvent, Outcome
 from qorgau.auth import service
-from qorgau.auth.deps import Requires
+from qorgau.auth.deps import AgencyAdmin
 from qorgau.auth.models import Agency
-from qorgau.auth.permissions import Permission, Role
+from qorgau.auth.permissions import Role
 from qorgau.auth.schemas import AgencyCreate
 from qorgau.web.deps import DB
 from tests.support import bearer, make_user
@@ -21,8 +21,11 @@ def _events(db, action: str) -> list[AuditEvent]:
 
 def test_a_change_and_its_audit_event_are_written_together(client, db):
     admin = make_user(db, Role.ADMINISTRATOR)
-    response = client.post("/api/v1/agencies", headers=bearer(db, admin) | {"X-Request-ID": "req-audit-0001"},
-                           json={"code": "UZ-NGO-AUD", "name": "Istiqbolli Avlod", "country": "UZ", "kind": "ngo"})
+    response = client.post(
+        "/api/v1/agencies",
+        headers=bearer(db, admin) | {"X-Request-ID": "req-audit-0001"},
+        json={"code": "UZ-NGO-AUD", "name": "Istiqbolli Avlod", "country": "UZ", "kind": "ngo"},
+    )
     assert response.status_code == 201
     (event,) = [e for e in _events(db, "agency.create") if e.object_id == response.json()["id"]]
     assert event.actor_user_id == admin.id
@@ -37,8 +40,10 @@ def test_a_change_that_fails_part_way_leaves_neither_the_change_nor_its_event(ap
     # A route that writes an agency (and its audit event) and then fails, as a crash or a bug
     # half-way through a use case would.
     @app.post("/api/v1/test-only/half-done")
-    def half_done(db_: DB, principal: Requires(Permission.AGENCY_ADMIN)) -> None:
-        service.create_agency(db_, principal, AgencyCreate(code="TJ-HALF", name="Half", country="TJ", kind="ngo"))
+    def half_done(db_: DB, principal: AgencyAdmin) -> None:
+        service.create_agency(
+            db_, principal, AgencyCreate(code="TJ-HALF", name="Half", country="TJ", kind="ngo")
+        )
         raise RuntimeError("the disk filled up")
 
     admin_headers = bearer(db, make_user(db, Role.ADMINISTRATOR))
@@ -53,8 +58,11 @@ def test_a_change_that_fails_part_way_leaves_neither_the_change_nor_its_event(ap
 
 def test_a_refused_request_is_audited_though_nothing_else_of_it_is_kept(client, db):
     analyst = make_user(db, Role.ANALYST)
-    response = client.post("/api/v1/agencies", headers=bearer(db, analyst),
-                           json={"code": "KZ-NOPE", "name": "Nope", "country": "KZ", "kind": "ngo"})
+    response = client.post(
+        "/api/v1/agencies",
+        headers=bearer(db, analyst),
+        json={"code": "KZ-NOPE", "name": "Nope", "country": "KZ", "kind": "ngo"},
+    )
     assert response.status_code == 403
     denied = [e for e in _events(db, "access.denied") if e.actor_user_id == analyst.id]
     assert len(denied) == 1

@@ -57,10 +57,21 @@ def test_a_token_from_another_session_is_refused(app, client, db):
 def test_the_page_token_is_accepted_in_the_form_and_in_the_htmx_header(client, db):
     _admin_session(client, db)
     token = csrf_from(client.get("/account").text)
-    assert client.post("/language", data={"locale": "ru", "next": "/", "csrf_token": token},
-                       follow_redirects=False).status_code == 303
-    assert client.post("/language", data={"locale": "en", "next": "/"}, headers={"X-CSRF-Token": token},
-                       follow_redirects=False).status_code == 303
+    assert (
+        client.post(
+            "/language", data={"locale": "ru", "next": "/", "csrf_token": token}, follow_redirects=False
+        ).status_code
+        == 303
+    )
+    assert (
+        client.post(
+            "/language",
+            data={"locale": "en", "next": "/"},
+            headers={"X-CSRF-Token": token},
+            follow_redirects=False,
+        ).status_code
+        == 303
+    )
 
 
 def test_api_calls_with_a_bearer_token_need_no_csrf_token(client, db):

@@ -7,8 +7,9 @@ import pytest
 from qorgau.auth.passwords import hash_password, policy_problems, verify_password
 
 
-@pytest.mark.parametrize("password", ["short1!", "password1234", "qwertyuiop123", "aaaaaaaaaaaaaaa",
-                                      "111111111111"])
+@pytest.mark.parametrize(
+    "password", ["short1!", "password1234", "qwertyuiop123", "aaaaaaaaaaaaaaa", "111111111111"]
+)
 def test_short_common_or_trivial_passwords_are_refused(password):
     assert policy_problems(password)
 

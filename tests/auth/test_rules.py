@@ -12,8 +12,9 @@ from qorgau.auth.rules import locked_until, session_expiry
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 WINDOW, LOCK, MAX = timedelta(minutes=15), timedelta(minutes=15), 5
 
-failure_times = st.lists(st.integers(min_value=0, max_value=3600).map(lambda s: NOW - timedelta(seconds=s)),
-                         max_size=30)
+failure_times = st.lists(
+    st.integers(min_value=0, max_value=3600).map(lambda s: NOW - timedelta(seconds=s)), max_size=30
+)
 
 
 def lock(failures):

@@ -28,8 +28,11 @@ def test_session_cookie_is_secure_behind_https(app, db, settings):
     settings.secure_cookies = True
     user = make_user(db, Role.CASE_WORKER)
     with TestClient(app, base_url="https://testserver") as https_client:
-        cookie = next(h for h in sign_in(https_client, user.username).headers.get_list("set-cookie")
-                      if h.startswith("qorgau_session="))
+        cookie = next(
+            h
+            for h in sign_in(https_client, user.username).headers.get_list("set-cookie")
+            if h.startswith("qorgau_session=")
+        )
     assert "Secure" in cookie
 
 
@@ -60,8 +63,11 @@ def test_lock_ends_after_the_lock_period(client, db):
     user = make_user(db, Role.CASE_WORKER)
     for _ in range(5):
         sign_in(client, user.username, "wrong-password-123")
-    db.execute(update(SignInAttempt).where(SignInAttempt.username == user.username)
-               .values(at=utcnow() - timedelta(minutes=16)))
+    db.execute(
+        update(SignInAttempt)
+        .where(SignInAttempt.username == user.username)
+        .values(at=utcnow() - timedelta(minutes=16))
+    )
     assert sign_in(client, user.username).status_code == 303
 
 
@@ -103,8 +109,11 @@ def test_idle_session_expires(client, db):
     user = make_user(db, Role.CASE_WORKER)
     sign_in(client, user.username)
     assert client.get("/").status_code == 200
-    db.execute(update(WebSession).where(WebSession.user_id == user.id)
-               .values(last_seen_at=utcnow() - timedelta(minutes=31)))
+    db.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user.id)
+        .values(last_seen_at=utcnow() - timedelta(minutes=31))
+    )
     response = client.get("/", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/sign-in"
     assert client.get("/api/v1/me").status_code == 401
@@ -113,8 +122,11 @@ def test_idle_session_expires(client, db):
 def test_session_expires_after_its_absolute_lifetime_even_when_used(client, db):
     user = make_user(db, Role.CASE_WORKER)
     sign_in(client, user.username)
-    db.execute(update(WebSession).where(WebSession.user_id == user.id)
-               .values(created_at=utcnow() - timedelta(hours=12, minutes=1), last_seen_at=utcnow()))
+    db.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user.id)
+        .values(created_at=utcnow() - timedelta(hours=12, minutes=1), last_seen_at=utcnow())
+    )
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
@@ -123,7 +135,11 @@ def test_sign_out_ends_the_session_on_the_server(client, db):
     sign_in(client, user.username)
     stolen = client.cookies.get("qorgau_session")
     home = client.get("/")
-    assert client.post("/sign-out", data={"csrf_token": csrf_from(home.text)},
-                       follow_redirects=False).status_code == 303
+    assert (
+        client.post(
+            "/sign-out", data={"csrf_token": csrf_from(home.text)}, follow_redirects=False
+        ).status_code
+        == 303
+    )
     client.cookies.set("qorgau_session", stolen)
     assert client.get("/", follow_redirects=False).headers["location"] == "/sign-in"

@@ -19,9 +19,11 @@ def _enrol(client) -> str:
 
     page = client.get("/account/two-factor")
     secret = re.search(SECRET_RE, page.text).group(1)
-    response = client.post("/account/two-factor", data={
-        "secret": secret, "code": pyotp.TOTP(secret).now(), "csrf_token": csrf_from(page.text)},
-        follow_redirects=False)
+    response = client.post(
+        "/account/two-factor",
+        data={"secret": secret, "code": pyotp.TOTP(secret).now(), "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
     assert response.status_code == 303 and response.headers["location"] == "/"
     return secret
 
@@ -52,16 +54,23 @@ def test_enrolled_user_needs_a_current_code_and_a_code_works_only_once(client, d
     with TestClient(app) as second:
         assert sign_in(second, admin.username).headers["location"] == "/sign-in/two-factor"
         page = second.get("/sign-in/two-factor")
-        wrong = second.post("/sign-in/two-factor", data={"code": "000000", "csrf_token": csrf_from(page.text)})
+        wrong = second.post(
+            "/sign-in/two-factor", data={"code": "000000", "csrf_token": csrf_from(page.text)}
+        )
         assert wrong.status_code == 422
         assert second.get("/", follow_redirects=False).status_code == 303
         # The code used for enrolment is spent; the next time step gives a fresh one.
         totp = pyotp.TOTP(secret)
-        replay = second.post("/sign-in/two-factor", data={"code": totp.now(), "csrf_token": csrf_from(page.text)})
+        replay = second.post(
+            "/sign-in/two-factor", data={"code": totp.now(), "csrf_token": csrf_from(page.text)}
+        )
         assert replay.status_code == 422
         fresh = totp.at(time.time() + 30)
-        ok = second.post("/sign-in/two-factor", data={"code": fresh, "csrf_token": csrf_from(page.text)},
-                         follow_redirects=False)
+        ok = second.post(
+            "/sign-in/two-factor",
+            data={"code": fresh, "csrf_token": csrf_from(page.text)},
+            follow_redirects=False,
+        )
         assert ok.status_code == 303 and ok.headers["location"] == "/"
         assert second.get("/admin/users").status_code == 200
 
@@ -86,8 +95,9 @@ def test_wrong_enrolment_code_is_refused_with_a_clear_message(client, db):
     sign_in(client, admin.username)
     page = client.get("/account/two-factor")
     secret = re.search(SECRET_RE, page.text).group(1)
-    response = client.post("/account/two-factor", data={"secret": secret, "code": "999999",
-                                                         "csrf_token": csrf_from(page.text)})
+    response = client.post(
+        "/account/two-factor", data={"secret": secret, "code": "999999", "csrf_token": csrf_from(page.text)}
+    )
     assert response.status_code == 422 and "not correct" in response.text
     db.refresh(admin)
     assert admin.totp_secret_sealed is None

@@ -26,8 +26,11 @@ def test_unknown_page_is_a_friendly_page_with_the_request_id(client):
 
 def test_invalid_input_names_each_field_and_never_echoes_the_value(client, db):
     admin = make_user(db, Role.ADMINISTRATOR)
-    response = client.post("/api/v1/agencies", headers=bearer(db, admin),
-                           json={"code": "kz ngo!", "name": "X" * 500, "country": "QQ", "kind": "circus"})
+    response = client.post(
+        "/api/v1/agencies",
+        headers=bearer(db, admin),
+        json={"code": "kz ngo!", "name": "X" * 500, "country": "QQ", "kind": "circus"},
+    )
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert fields == {"code", "name", "country", "kind"}
@@ -36,8 +39,11 @@ def test_invalid_input_names_each_field_and_never_echoes_the_value(client, db):
 
 def test_malformed_json_is_a_422_not_a_500(client, db):
     admin = make_user(db, Role.ADMINISTRATOR)
-    response = client.post("/api/v1/agencies", content=b"{not json",
-                           headers=bearer(db, admin) | {"Content-Type": "application/json"})
+    response = client.post(
+        "/api/v1/agencies",
+        content=b"{not json",
+        headers=bearer(db, admin) | {"Content-Type": "application/json"},
+    )
     assert response.status_code == 422
 
 

@@ -18,8 +18,14 @@ def test_sign_in_never_writes_a_password_or_token_to_the_logs(client, db, caplog
         sign_in(client, worker.username)
         session_cookie = client.cookies.get("qorgau_session")
         page = client.get("/account")
-        client.post("/account/password", data={"current_password": PASSWORD, "new_password": "Tengri-Steppe-River-8",
-                                                "csrf_token": csrf_from(page.text)})
+        client.post(
+            "/account/password",
+            data={
+                "current_password": PASSWORD,
+                "new_password": "Tengri-Steppe-River-8",
+                "csrf_token": csrf_from(page.text),
+            },
+        )
         headers = bearer(db, worker)
         raw_token = headers["Authorization"].removeprefix("Bearer ")
         client.get("/api/v1/me", headers=headers)
@@ -29,6 +35,13 @@ def test_sign_in_never_writes_a_password_or_token_to_the_logs(client, db, caplog
         logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     text = caplog.text
     assert "qorgau.access" in text  # the logs were captured at all
-    for secret in (PASSWORD, wrong_password, "Tengri-Steppe-River-8", session_cookie, raw_token, created,
-                   "qg_not-a-real-token-but-secret"):
+    for secret in (
+        PASSWORD,
+        wrong_password,
+        "Tengri-Steppe-River-8",
+        session_cookie,
+        raw_token,
+        created,
+        "qg_not-a-real-token-but-secret",
+    ):
         assert secret and secret not in text

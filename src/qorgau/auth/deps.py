@@ -60,7 +60,9 @@ async def check_csrf(request: Request) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         presented = value if isinstance(value, str) else None
-    if binding is None or not crypto.csrf_valid(request.app.state.settings.secrets.mac_key, binding, presented):
+    if binding is None or not crypto.csrf_valid(
+        request.app.state.settings.secrets.mac_key, binding, presented
+    ):
         raise Forbidden(_("The form expired or did not come from Qorgau. Reload the page and try again."))
 
 
@@ -80,9 +82,14 @@ def _resolve(request: Request, db: Session) -> Principal | None:
         )
         if principal is None:
             raise NotAuthenticated(_("This API token is not valid or was revoked."))
-    elif raw := request.cookies.get(SESSION_COOKIE):
+    elif cookie := request.cookies.get(SESSION_COOKIE):
         principal = service.resolve_session(
-            db, settings, raw, now=now, request_id=request.state.request_id, address=client_address(request)
+            db,
+            settings,
+            cookie,
+            now=now,
+            request_id=request.state.request_id,
+            address=client_address(request),
         )
     request.state.principal = principal
     return principal
@@ -92,11 +99,13 @@ async def _csrf_dep(request: Request) -> None:
     await check_csrf(request)
 
 
-def optional_principal(request: Request, db: DB, _csrf: Annotated[None, Depends(_csrf_dep)]) -> Principal | None:
+def optional_principal(
+    request: Request, db: DB, _csrf: Annotated[None, Depends(_csrf_dep)]
+) -> Principal | None:
     return _resolve(request, db)
 
 
-class require:  # noqa: N801 - reads as a declaration on the route: Depends(require(P.CASE_READ))
+class require:
     """Dependency that admits a fully signed-in principal holding one permission."""
 
     def __init__(self, permission: Permission) -> None:
@@ -114,7 +123,10 @@ class require:  # noqa: N801 - reads as a declaration on the route: Depends(requ
             # Written by the request's unit of work after it rolls back: a refused attempt
             # leaves a trace even though nothing else of the request is kept.
             denied.audit_after_rollback = AuditNote(
-                principal, "access.denied", "route", request.scope["route"].path,
+                principal,
+                "access.denied",
+                "route",
+                request.scope["route"].path,
                 {"permission": self.permission.value},
             )
             raise denied
@@ -138,5 +150,8 @@ Public = Depends(public)
 PendingPrincipal = Annotated[Principal, Depends(signed_in_pending)]
 
 
-def Requires(permission: Permission) -> type[Principal]:  # noqa: N802
-    return Annotated[Principal, Depends(require(permission))]  # type: ignore[return-value]
+# The principals of the auth room's routes, named for what they may do.
+AccountHolder = Annotated[Principal, Depends(require(Permission.ACCOUNT_SELF))]
+AgencyReader = Annotated[Principal, Depends(require(Permission.AGENCY_READ))]
+AgencyAdmin = Annotated[Principal, Depends(require(Permission.AGENCY_ADMIN))]
+UserAdmin = Annotated[Principal, Depends(require(Permission.USER_ADMIN))]

@@ -12,7 +12,16 @@ from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
 from qorgau.auth import service
-from qorgau.auth.deps import SESSION_COOKIE, PendingPrincipal, Public, Requires, client_address
+from qorgau.auth.deps import (
+    SESSION_COOKIE,
+    AccountHolder,
+    AgencyAdmin,
+    AgencyReader,
+    PendingPrincipal,
+    Public,
+    UserAdmin,
+    client_address,
+)
 from qorgau.auth.models import AgencyKind
 from qorgau.auth.permissions import Permission as P
 from qorgau.auth.permissions import Role
@@ -22,8 +31,8 @@ from qorgau.errors import DomainError
 from qorgau.i18n import _
 from qorgau.labels import agency_kind_label, role_label
 from qorgau.web.deps import DB, AppSettings
-from qorgau.web.requestctx import LANG_COOKIE
 from qorgau.web.render import render
+from qorgau.web.requestctx import LANG_COOKIE
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,7 +42,9 @@ def _see_other(url: str) -> RedirectResponse:
 
 
 def _field_errors(exc: ValidationError) -> dict[str, str]:
-    return {str(e["loc"][0]) if e["loc"] else "form": e["msg"].removeprefix("Value error, ") for e in exc.errors()}
+    return {
+        str(e["loc"][0]) if e["loc"] else "form": e["msg"].removeprefix("Value error, ") for e in exc.errors()
+    }
 
 
 # --- sign-in ---------------------------------------------------------------------------------
@@ -54,14 +65,23 @@ def sign_in(
 ) -> Response:
     now = utcnow()
     result = service.sign_in(
-        db, settings, username, password, address=client_address(request), now=now,
+        db,
+        settings,
+        username,
+        password,
+        address=client_address(request),
+        now=now,
         request_id=request.state.request_id,
     )
     if not result.ok or result.user is None:
         # 422, not 401: the request was understood, the credentials in it were wrong.
         status = 429 if result.retry_after_seconds else 422
-        response = render(request, "auth/sign_in.html", {"error": result.error, "username": username[:64]},
-                          status_code=status)
+        response = render(
+            request,
+            "auth/sign_in.html",
+            {"error": result.error, "username": username[:64]},
+            status_code=status,
+        )
         if result.retry_after_seconds:
             response.headers["Retry-After"] = str(result.retry_after_seconds)
         return response
@@ -77,12 +97,23 @@ def sign_in(
         target = "/account/two-factor"
     response = _see_other(target)
     response.set_cookie(
-        SESSION_COOKIE, raw, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/",
+        SESSION_COOKIE,
+        raw,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
         max_age=settings.session_absolute_minutes * 60,
     )
     if user.locale:
-        response.set_cookie(LANG_COOKIE, user.locale, samesite="lax", secure=settings.secure_cookies,
-                            path="/", max_age=365 * 24 * 3600)
+        response.set_cookie(
+            LANG_COOKIE,
+            user.locale,
+            samesite="lax",
+            secure=settings.secure_cookies,
+            path="/",
+            max_age=365 * 24 * 3600,
+        )
     return response
 
 
@@ -95,7 +126,10 @@ def two_factor_form(request: Request, principal: PendingPrincipal) -> Response:
 
 @router.post("/sign-in/two-factor")
 def two_factor(
-    request: Request, db: DB, settings: AppSettings, principal: PendingPrincipal,
+    request: Request,
+    db: DB,
+    settings: AppSettings,
+    principal: PendingPrincipal,
     code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     now = utcnow()
@@ -103,9 +137,12 @@ def two_factor(
     if locked is not None:
         return render(request, "auth/two_factor.html", {"error": locked.detail}, status_code=429)
     if not service.verify_second_factor(db, settings, principal, code, now=now):
-        return render(request, "auth/two_factor.html",
-                      {"error": _("That code is not correct. Check the clock of your device and try again.")},
-                      status_code=422)
+        return render(
+            request,
+            "auth/two_factor.html",
+            {"error": _("That code is not correct. Check the clock of your device and try again.")},
+            status_code=422,
+        )
     return _see_other("/")
 
 
@@ -121,15 +158,18 @@ def sign_out(request: Request, db: DB, principal: PendingPrincipal) -> Response:
 
 
 @router.get("/account")
-def account(request: Request, db: DB, principal: Requires(P.ACCOUNT_SELF)) -> Response:
+def account(request: Request, db: DB, principal: AccountHolder) -> Response:
     user = service.own_account(db, principal)
-    return render(request, "auth/account.html", {"user": user, "message": None, "errors": {},
-                                                 "role_label": role_label})
+    return render(
+        request, "auth/account.html", {"user": user, "message": None, "errors": {}, "role_label": role_label}
+    )
 
 
 @router.post("/account/password")
 def change_password(
-    request: Request, db: DB, principal: Requires(P.ACCOUNT_SELF),
+    request: Request,
+    db: DB,
+    principal: AccountHolder,
     current_password: Annotated[str, Form(max_length=256)] = "",
     new_password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
@@ -139,12 +179,27 @@ def change_password(
     except DomainError as exc:
         db.rollback()
         user = service.own_account(db, principal)
-        return render(request, "auth/account.html",
-                      {"user": user, "message": None, "errors": {exc.field or "form": exc.detail},
-                       "role_label": role_label}, status_code=exc.status)
-    return render(request, "auth/account.html",
-                  {"user": user, "message": _("Your password was changed. Other sessions were signed out."),
-                   "errors": {}, "role_label": role_label})
+        return render(
+            request,
+            "auth/account.html",
+            {
+                "user": user,
+                "message": None,
+                "errors": {exc.field or "form": exc.detail},
+                "role_label": role_label,
+            },
+            status_code=exc.status,
+        )
+    return render(
+        request,
+        "auth/account.html",
+        {
+            "user": user,
+            "message": _("Your password was changed. Other sessions were signed out."),
+            "errors": {},
+            "role_label": role_label,
+        },
+    )
 
 
 @router.get("/account/two-factor")
@@ -154,17 +209,25 @@ def two_factor_setup_form(request: Request, db: DB, principal: PendingPrincipal)
     return _two_factor_setup(request, secret, uri, None)
 
 
-def _two_factor_setup(request: Request, secret: str, uri: str, error: str | None, status_code: int = 200) -> Response:
+def _two_factor_setup(
+    request: Request, secret: str, uri: str, error: str | None, status_code: int = 200
+) -> Response:
     qr_svg = segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code for your authenticator app"))
-    grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
-    return render(request, "auth/two_factor_setup.html",
-                  {"secret": secret, "secret_grouped": grouped, "qr_svg": qr_svg, "error": error},
-                  status_code=status_code)
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    return render(
+        request,
+        "auth/two_factor_setup.html",
+        {"secret": secret, "secret_grouped": grouped, "qr_svg": qr_svg, "error": error},
+        status_code=status_code,
+    )
 
 
 @router.post("/account/two-factor")
 def two_factor_setup(
-    request: Request, db: DB, settings: AppSettings, principal: PendingPrincipal,
+    request: Request,
+    db: DB,
+    settings: AppSettings,
+    principal: PendingPrincipal,
     secret: Annotated[str, Form(max_length=64)] = "",
     code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
@@ -186,27 +249,42 @@ def two_factor_setup(
 # --- agencies ---------------------------------------------------------------------------------
 
 
-def _agencies_page(request: Request, db: DB, principal: Any, *, form: dict[str, str] | None = None,
-                   errors: dict[str, str] | None = None, message: str | None = None, status_code: int = 200) -> Response:
-    return render(request, "auth/agencies.html", {
-        "agencies": service.list_agencies(db, principal),
-        "kinds": [(k.value, agency_kind_label(k)) for k in AgencyKind],
-        "kind_label": agency_kind_label,
-        "can_admin": principal.can(P.AGENCY_ADMIN),
-        "form": form or {"code": "", "name": "", "country": principal.agency_country or "", "kind": ""},
-        "errors": errors or {},
-        "message": message,
-    }, status_code=status_code)
+def _agencies_page(
+    request: Request,
+    db: DB,
+    principal: Any,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "auth/agencies.html",
+        {
+            "agencies": service.list_agencies(db, principal),
+            "kinds": [(k.value, agency_kind_label(k)) for k in AgencyKind],
+            "kind_label": agency_kind_label,
+            "can_admin": principal.can(P.AGENCY_ADMIN),
+            "form": form or {"code": "", "name": "", "country": principal.agency_country or "", "kind": ""},
+            "errors": errors or {},
+            "message": message,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/agencies")
-def agencies(request: Request, db: DB, principal: Requires(P.AGENCY_READ)) -> Response:
+def agencies(request: Request, db: DB, principal: AgencyReader) -> Response:
     return _agencies_page(request, db, principal)
 
 
 @router.post("/agencies")
 def create_agency(
-    request: Request, db: DB, principal: Requires(P.AGENCY_ADMIN),
+    request: Request,
+    db: DB,
+    principal: AgencyAdmin,
     code: Annotated[str, Form(max_length=64)] = "",
     name: Annotated[str, Form(max_length=400)] = "",
     country: Annotated[str, Form(max_length=8)] = "",
@@ -220,43 +298,70 @@ def create_agency(
         return _agencies_page(request, db, principal, form=form, errors=_field_errors(exc), status_code=422)
     except DomainError as exc:
         db.rollback()
-        return _agencies_page(request, db, principal, form=form, errors={exc.field or "form": exc.detail},
-                              status_code=exc.status)
-    return _agencies_page(request, db, principal,
-                          message=_("Agency %(code)s was registered.") % {"code": agency.code})
+        return _agencies_page(
+            request,
+            db,
+            principal,
+            form=form,
+            errors={exc.field or "form": exc.detail},
+            status_code=exc.status,
+        )
+    return _agencies_page(
+        request, db, principal, message=_("Agency %(code)s was registered.") % {"code": agency.code}
+    )
 
 
 # --- users -------------------------------------------------------------------------------------
 
 
-def _users_page(request: Request, db: DB, principal: Any, *, form: dict[str, Any] | None = None,
-                errors: dict[str, str] | None = None, created: Any = None, status_code: int = 200) -> Response:
-    return render(request, "auth/users.html", {
-        "users": service.list_users(db, principal),
-        "agencies": service.list_agencies(db, principal),
-        "roles": [(r.value, role_label(r)) for r in Role],
-        "role_label": role_label,
-        "form": form or {"username": "", "display_name": "", "agency_code": "", "roles": []},
-        "errors": errors or {},
-        "created": created,
-    }, status_code=status_code)
+def _users_page(
+    request: Request,
+    db: DB,
+    principal: Any,
+    *,
+    form: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    created: Any = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "auth/users.html",
+        {
+            "users": service.list_users(db, principal),
+            "agencies": service.list_agencies(db, principal),
+            "roles": [(r.value, role_label(r)) for r in Role],
+            "role_label": role_label,
+            "form": form or {"username": "", "display_name": "", "agency_code": "", "roles": []},
+            "errors": errors or {},
+            "created": created,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/admin/users")
-def users(request: Request, db: DB, principal: Requires(P.USER_ADMIN)) -> Response:
+def users(request: Request, db: DB, principal: UserAdmin) -> Response:
     return _users_page(request, db, principal)
 
 
 @router.post("/admin/users")
 def create_user(
-    request: Request, db: DB, principal: Requires(P.USER_ADMIN),
+    request: Request,
+    db: DB,
+    principal: UserAdmin,
     username: Annotated[str, Form(max_length=128)] = "",
     display_name: Annotated[str, Form(max_length=400)] = "",
     agency_code: Annotated[str, Form(max_length=64)] = "",
     roles: Annotated[list[str] | None, Form()] = None,
     password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
-    form = {"username": username, "display_name": display_name, "agency_code": agency_code, "roles": roles or []}
+    form = {
+        "username": username,
+        "display_name": display_name,
+        "agency_code": agency_code,
+        "roles": roles or [],
+    }
     try:
         data = UserCreate.model_validate({**form, "password": password or None})
         user, generated = service.create_user(db, principal, data)
@@ -264,18 +369,24 @@ def create_user(
         return _users_page(request, db, principal, form=form, errors=_field_errors(exc), status_code=422)
     except DomainError as exc:
         db.rollback()
-        return _users_page(request, db, principal, form=form, errors={exc.field or "form": exc.detail},
-                           status_code=exc.status)
+        return _users_page(
+            request,
+            db,
+            principal,
+            form=form,
+            errors={exc.field or "form": exc.detail},
+            status_code=exc.status,
+        )
     return _users_page(request, db, principal, created={"username": user.username, "password": generated})
 
 
 @router.post("/admin/users/{user_id}/disable")
-def disable_user(request: Request, user_id: uuid.UUID, db: DB, principal: Requires(P.USER_ADMIN)) -> Response:
+def disable_user(request: Request, user_id: uuid.UUID, db: DB, principal: UserAdmin) -> Response:
     service.set_user_active(db, principal, service.get_user(db, principal, user_id), False)
     return _see_other("/admin/users")
 
 
 @router.post("/admin/users/{user_id}/enable")
-def enable_user(request: Request, user_id: uuid.UUID, db: DB, principal: Requires(P.USER_ADMIN)) -> Response:
+def enable_user(request: Request, user_id: uuid.UUID, db: DB, principal: UserAdmin) -> Response:
     service.set_user_active(db, principal, service.get_user(db, principal, user_id), True)
     return _see_other("/admin/users")

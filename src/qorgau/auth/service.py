@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from qorgau.audit import service as audit
 from qorgau.audit.models import Outcome
@@ -19,7 +19,7 @@ from qorgau.auth.passwords import hash_password, needs_rehash, policy_problems, 
 from qorgau.auth.permissions import TWO_FACTOR_REQUIRED, Permission
 from qorgau.auth.principal import Principal
 from qorgau.auth.rules import locked_until, session_expiry
-from qorgau.auth.schemas import AgencyCreate, UserCreate, UserOut
+from qorgau.auth.schemas import AgencyCreate, MeOut, UserCreate, UserOut
 from qorgau.config import Settings
 from qorgau.db import utcnow
 from qorgau.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
@@ -35,7 +35,7 @@ def _require(actor: Principal, permission: Permission) -> None:
 # --- who sees what --------------------------------------------------------------------------
 
 
-def readable_users(actor: Principal) -> Select[tuple[User]]:
+def readable_users(actor: Principal) -> Select[User]:
     """The one query every list and fetch of users starts from. Only user administrators see
     accounts; everybody else sees only their own (through `me`)."""
     query = select(User)
@@ -44,7 +44,7 @@ def readable_users(actor: Principal) -> Select[tuple[User]]:
     return query.where(User.id == actor.user_id)
 
 
-def readable_agencies(actor: Principal) -> Select[tuple[Agency]]:
+def readable_agencies(actor: Principal) -> Select[Agency]:
     # The agency directory is not personal data; every signed-in role needs it for routing.
     _require(actor, Permission.AGENCY_READ)
     return select(Agency)
@@ -95,6 +95,22 @@ def user_out(user: User) -> UserOut:
         active=user.active,
         two_factor_enrolled=user.two_factor_enrolled,
         created_at=user.created_at,
+    )
+
+
+def me_out(actor: Principal) -> MeOut:
+    # Built from the principal alone: `me` answers without another query.
+    if actor.user_id is None:
+        raise NotFound(_("The system principal has no account."))
+    return MeOut(
+        id=actor.user_id,
+        username=actor.username,
+        display_name=actor.display_name,
+        agency_code=actor.agency_code,
+        agency_country=actor.agency_country,
+        roles=sorted(actor.roles),
+        permissions=sorted(actor.permissions),
+        authenticated_via=actor.via,
     )
 
 
@@ -152,9 +168,13 @@ def set_user_active(db: Session, actor: Principal, user: User, active: bool) -> 
     if not active:
         # A disabled account loses its sessions and tokens at once, not at their expiry.
         now = utcnow()
-        for s in db.scalars(select(WebSession).where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))):
+        for s in db.scalars(
+            select(WebSession).where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
+        ):
             s.ended_at = now
-        for t in db.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        for t in db.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ):
             t.revoked_at = now
     audit.record(db, actor, "user.enable" if active else "user.disable", "user", user.id)
     return user
@@ -233,8 +253,13 @@ def list_api_tokens(db: Session, actor: Principal, user: User) -> list[ApiToken]
 
 
 def principal_for(
-    user: User, via: str, *, request_id: str | None, address: str | None,
-    session_id: uuid.UUID | None = None, two_factor_pending: bool = False,
+    user: User,
+    via: str,
+    *,
+    request_id: str | None,
+    address: str | None,
+    session_id: uuid.UUID | None = None,
+    two_factor_pending: bool = False,
 ) -> Principal:
     return Principal(
         user_id=user.id,
@@ -286,12 +311,18 @@ class SignInResult:
         return self.user is not None
 
 
-def _recent_failures(db: Session, column: object, value: str, since: datetime) -> list[datetime]:
+def _recent_failures(
+    db: Session, column: InstrumentedAttribute[str], value: str, since: datetime
+) -> list[datetime]:
     """Failed attempts inside the window and after the last success (a success clears them)."""
     last_ok = db.scalar(
-        select(func.max(SignInAttempt.at)).where(column == value, SignInAttempt.succeeded, SignInAttempt.at >= since)
+        select(func.max(SignInAttempt.at)).where(
+            column == value, SignInAttempt.succeeded, SignInAttempt.at >= since
+        )
     )
-    query = select(SignInAttempt.at).where(column == value, ~SignInAttempt.succeeded, SignInAttempt.at >= since)
+    query = select(SignInAttempt.at).where(
+        column == value, ~SignInAttempt.succeeded, SignInAttempt.at >= since
+    )
     if last_ok is not None:
         query = query.where(SignInAttempt.at > last_ok)
     return list(db.scalars(query))
@@ -304,12 +335,20 @@ def _lock_error(until: datetime, now: datetime, *, account: bool) -> TooManyAtte
         if account
         else _("Too many failed sign-in attempts from this address.")
     )
-    hint = _("Try again in %(minutes)d minutes, or ask your administrator.") % {"minutes": (seconds + 59) // 60}
+    hint = _("Try again in %(minutes)d minutes, or ask your administrator.") % {
+        "minutes": (seconds + 59) // 60
+    }
     return TooManyAttempts(which + " " + hint, retry_after_seconds=seconds)
 
 
 def sign_in(
-    db: Session, settings: Settings, username: str, password: str, *, address: str, now: datetime,
+    db: Session,
+    settings: Settings,
+    username: str,
+    password: str,
+    *,
+    address: str,
+    now: datetime,
     request_id: str | None,
 ) -> SignInResult:
     """Check a username and password, throttled per account and per address.
@@ -322,12 +361,18 @@ def sign_in(
     lock = timedelta(minutes=settings.sign_in_lock_minutes)
     since = now - window
     account_lock = locked_until(
-        _recent_failures(db, SignInAttempt.username, username, since), now,
-        window=window, max_failures=settings.sign_in_max_failures_per_account, lock=lock,
+        _recent_failures(db, SignInAttempt.username, username, since),
+        now,
+        window=window,
+        max_failures=settings.sign_in_max_failures_per_account,
+        lock=lock,
     )
     address_lock = locked_until(
-        _recent_failures(db, SignInAttempt.address, address, since), now,
-        window=window, max_failures=settings.sign_in_max_failures_per_address, lock=lock,
+        _recent_failures(db, SignInAttempt.address, address, since),
+        now,
+        window=window,
+        max_failures=settings.sign_in_max_failures_per_address,
+        lock=lock,
     )
     if account_lock or address_lock:
         until = max(t for t in (account_lock, address_lock) if t is not None)
@@ -348,8 +393,9 @@ def two_factor_required(user: User) -> bool:
     return user.two_factor_enrolled or bool(user.roles & TWO_FACTOR_REQUIRED)
 
 
-def start_session(db: Session, settings: Settings, user: User, *, now: datetime, request_id: str | None,
-                  address: str | None) -> tuple[WebSession, str]:
+def start_session(
+    db: Session, settings: Settings, user: User, *, now: datetime, request_id: str | None, address: str | None
+) -> tuple[WebSession, str]:
     raw = crypto.new_token()
     session = WebSession(
         user_id=user.id,
@@ -362,8 +408,14 @@ def start_session(db: Session, settings: Settings, user: User, *, now: datetime,
     db.add(session)
     db.flush()
     actor = principal_for(user, "session", request_id=request_id, address=address, session_id=session.id)
-    audit.record(db, actor, "session.start", "user", user.id,
-                 details={"two_factor_pending": not session.two_factor_passed})
+    audit.record(
+        db,
+        actor,
+        "session.start",
+        "user",
+        user.id,
+        details={"two_factor_pending": not session.two_factor_passed},
+    )
     return session, raw
 
 
@@ -382,7 +434,8 @@ def resolve_session(
         return None
     session, user = row
     ends = session_expiry(
-        session.created_at, session.last_seen_at,
+        session.created_at,
+        session.last_seen_at,
         idle=timedelta(minutes=settings.session_idle_minutes),
         absolute=timedelta(minutes=settings.session_absolute_minutes),
     )
@@ -391,7 +444,11 @@ def resolve_session(
     if now - session.last_seen_at > SESSION_TOUCH_INTERVAL:
         session.last_seen_at = now
     return principal_for(
-        user, "session", request_id=request_id, address=address, session_id=session.id,
+        user,
+        "session",
+        request_id=request_id,
+        address=address,
+        session_id=session.id,
         two_factor_pending=not session.two_factor_passed,
     )
 
@@ -426,8 +483,9 @@ def confirm_two_factor_enrolment(
         raise InvalidInput(_("The enrolment expired; start again."), field="secret")
     step = crypto.totp_matching_step(secret, code, now.timestamp(), None)
     if step is None:
-        raise InvalidInput(_("That code is not correct. Check the clock of your device and try again."),
-                           field="code")
+        raise InvalidInput(
+            _("That code is not correct. Check the clock of your device and try again."), field="code"
+        )
     user.totp_secret_sealed = crypto.seal(settings.secrets.secret_box_key, secret.encode(), _aad(user))
     user.totp_last_step = step
     _mark_session_verified(db, actor)
@@ -460,8 +518,10 @@ def second_factor_locked(
 ) -> TooManyAttempts | None:
     window = timedelta(minutes=settings.sign_in_window_minutes)
     until = locked_until(
-        _recent_failures(db, SignInAttempt.username, actor.username, now - window), now,
-        window=window, max_failures=settings.sign_in_max_failures_per_account,
+        _recent_failures(db, SignInAttempt.username, actor.username, now - window),
+        now,
+        window=window,
+        max_failures=settings.sign_in_max_failures_per_account,
         lock=timedelta(minutes=settings.sign_in_lock_minutes),
     )
     return None if until is None else _lock_error(until, now, account=True)

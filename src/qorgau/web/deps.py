@@ -25,8 +25,15 @@ def _db(request: Request) -> Iterator[Session]:
         session.rollback()
         note = getattr(exc, "audit_after_rollback", None)
         if note is not None:
-            audit.record(session, note.actor, note.action, note.object_type, note.object_id,
-                         outcome=Outcome.DENIED, details=note.details)
+            audit.record(
+                session,
+                note.actor,
+                note.action,
+                note.object_type,
+                note.object_id,
+                outcome=Outcome.DENIED,
+                details=note.details,
+            )
             session.commit()
         raise
     finally:

@@ -42,8 +42,9 @@ def problem(request: Request, status: int, title: str, detail: str, **extra: Any
 def error_page(request: Request, status: int, title: str, detail: str) -> Response:
     from qorgau.web.render import render
 
-    return render(request, "error.html", {"status": status, "title": title, "detail": detail},
-                  status_code=status)
+    return render(
+        request, "error.html", {"status": status, "title": title, "detail": detail}, status_code=status
+    )
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -78,8 +79,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        errors = [{"field": _field_name(tuple(e.get("loc", ()))), "message": _validation_message(e)}
-                  for e in exc.errors()]
+        errors = [
+            {"field": _field_name(tuple(e.get("loc", ()))), "message": _validation_message(e)}
+            for e in exc.errors()
+        ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         if wants_json(request):
             return problem(request, 422, _("Invalid input"), detail, errors=errors)
@@ -98,9 +101,9 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         # The traceback goes to the server log with the request id; the person gets the id only.
         log.error("unhandled error request_id=%s", request.state.request_id, exc_info=exc)
-        detail = _("Something went wrong on our side. Nothing was saved. Quote this request id to support: %(id)s") % {
-            "id": request.state.request_id
-        }
+        detail = _(
+            "Something went wrong on our side. Nothing was saved. Quote this request id to support: %(id)s"
+        ) % {"id": request.state.request_id}
         if wants_json(request):
             response = problem(request, 500, _("Internal error"), detail)
         else:

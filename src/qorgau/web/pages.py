@@ -9,8 +9,7 @@ from sqlalchemy import text
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from qorgau.auth import service
-from qorgau.auth.deps import Public, Requires, optional_principal
-from qorgau.auth.permissions import Permission as P
+from qorgau.auth.deps import AccountHolder, Public, optional_principal
 from qorgau.config import SUPPORTED_LOCALES
 from qorgau.errors import InvalidInput
 from qorgau.i18n import _, set_locale
@@ -24,14 +23,17 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
-def home(request: Request, principal: Requires(P.ACCOUNT_SELF)) -> Response:
+def home(request: Request, principal: AccountHolder) -> Response:
     cards = [(role_label(r), role_duties(r)) for r in sorted(principal.roles)]
     return render(request, "home.html", {"cards": cards})
 
 
 @router.post("/language", dependencies=[Public])
 def switch_language(
-    request: Request, db: DB, settings: AppSettings, locale: Annotated[str, Form(max_length=8)] = "en",
+    request: Request,
+    db: DB,
+    settings: AppSettings,
+    locale: Annotated[str, Form(max_length=8)] = "en",
     next: Annotated[str, Form(max_length=512)] = "/",
 ) -> Response:
     if locale not in SUPPORTED_LOCALES:
@@ -43,8 +45,9 @@ def switch_language(
     # Only a local path: an open redirect would let a crafted link send a user elsewhere.
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(LANG_COOKIE, locale, samesite="lax", secure=settings.secure_cookies, path="/",
-                        max_age=365 * 24 * 3600)
+    response.set_cookie(
+        LANG_COOKIE, locale, samesite="lax", secure=settings.secure_cookies, path="/", max_age=365 * 24 * 3600
+    )
     return response
 
 

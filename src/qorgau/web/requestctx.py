@@ -73,6 +73,9 @@ class RequestContextMiddleware:
             # and this makes sure a mistake there does not reach the logs).
             access_log.info(
                 "%s %s %s %.1fms request_id=%s",
-                scope.get("method"), scope.get("path"), status_holder["status"],
-                (time.perf_counter() - started) * 1000, request_id,
+                scope.get("method"),
+                scope.get("path"),
+                status_holder["status"],
+                (time.perf_counter() - started) * 1000,
+                request_id,
             )
