@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from qorgau.i18n import N_
+
 
 @dataclass(frozen=True)
 class AuditNote:
@@ -20,7 +22,7 @@ class AuditNote:
 
 class DomainError(Exception):
     status = 400
-    title = "Bad request"
+    title = N_("Bad request")
 
     def __init__(self, detail: str, *, field: str | None = None) -> None:
         super().__init__(detail)
@@ -31,32 +33,32 @@ class DomainError(Exception):
 
 class InvalidInput(DomainError):
     status = 422
-    title = "Invalid input"
+    title = N_("Invalid input")
 
 
 class NotFound(DomainError):
     status = 404
-    title = "Not found"
+    title = N_("Not found")
 
 
 class Conflict(DomainError):
     status = 409
-    title = "Conflict"
+    title = N_("Conflict")
 
 
 class Forbidden(DomainError):
     status = 403
-    title = "Forbidden"
+    title = N_("Forbidden")
 
 
 class NotAuthenticated(DomainError):
     status = 401
-    title = "Not signed in"
+    title = N_("Not signed in")
 
 
 class TooManyAttempts(DomainError):
     status = 429
-    title = "Too many attempts"
+    title = N_("Too many attempts")
 
     def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
         super().__init__(detail)

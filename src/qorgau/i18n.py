@@ -85,11 +85,20 @@ def negotiate(accept_language: str | None) -> str | None:
     """The best supported locale for an Accept-Language header, or None."""
     if not accept_language:
         return None
-    preferred = []
-    for part in accept_language.split(","):
-        tag = part.split(";")[0].strip()
-        if tag and tag != "*":
-            preferred.append(tag.replace("-", "_"))
+    weighted = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            key, _eq, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag and tag != "*" and quality > 0:
+            weighted.append((-quality, position, tag.replace("-", "_")))
+    preferred = [tag for _q, _p, tag in sorted(weighted)]
     try:
         found = Locale.negotiate(preferred, list(SUPPORTED_LOCALES), sep="_")
     except (UnknownLocaleError, ValueError):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from qorgau.auth.models import AgencyKind
 from qorgau.auth.permissions import Permission, Role
 from qorgau.countries import is_country
+from qorgau.i18n import _
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]$")
 AGENCY_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,30}[A-Z0-9]$")
@@ -19,7 +20,7 @@ AGENCY_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,30}[A-Z0-9]$")
 def _country(v: str) -> str:
     v = v.strip().upper()
     if not is_country(v):
-        raise ValueError("not an ISO 3166-1 alpha-2 country code (for example KZ, UZ, KG, TJ)")
+        raise ValueError(_("not an ISO 3166-1 alpha-2 country code (for example KZ, UZ, KG, TJ)"))
     return v
 
 
@@ -36,7 +37,7 @@ class AgencyCreate(BaseModel):
     def _code(cls, v: str) -> str:
         v = v.upper()
         if not AGENCY_CODE_RE.match(v):
-            raise ValueError("use capital letters, digits and hyphens, for example KZ-MVD-ALA")
+            raise ValueError(_("use capital letters, digits and hyphens, for example KZ-MVD-ALA"))
         return v
 
     _check_country = field_validator("country")(classmethod(lambda cls, v: _country(v)))
@@ -72,8 +73,10 @@ class UserCreate(BaseModel):
         v = v.lower()
         if not USERNAME_RE.match(v):
             raise ValueError(
-                "use 3-64 lower-case letters, digits, dots, hyphens or underscores, "
-                "starting and ending with a letter or digit"
+                _(
+                    "use 3-64 lower-case letters, digits, dots, hyphens or underscores, "
+                    "starting and ending with a letter or digit"
+                )
             )
         return v
 

@@ -23,7 +23,7 @@ from qorgau.auth.schemas import AgencyCreate, MeOut, UserCreate, UserOut
 from qorgau.config import Settings
 from qorgau.db import utcnow
 from qorgau.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
-from qorgau.i18n import _
+from qorgau.i18n import _, ngettext
 
 
 def _require(actor: Principal, permission: Permission) -> None:
@@ -335,9 +335,12 @@ def _lock_error(until: datetime, now: datetime, *, account: bool) -> TooManyAtte
         if account
         else _("Too many failed sign-in attempts from this address.")
     )
-    hint = _("Try again in %(minutes)d minutes, or ask your administrator.") % {
-        "minutes": (seconds + 59) // 60
-    }
+    minutes = (seconds + 59) // 60
+    hint = ngettext(
+        "Try again in %(minutes)d minute, or ask your administrator.",
+        "Try again in %(minutes)d minutes, or ask your administrator.",
+        minutes,
+    ) % {"minutes": minutes}
     return TooManyAttempts(which + " " + hint, retry_after_seconds=seconds)
 
 
