@@ -10,24 +10,26 @@ The authorization-matrix test walks the route table and fails on a route without
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import SQLAlchemyError
 
 from qorgau.auth import crypto, service
 from qorgau.auth.permissions import Permission
 from qorgau.auth.principal import Principal
-from qorgau.db import utcnow
+from qorgau.db import unit_of_work, utcnow
 from qorgau.errors import AuditNote, Forbidden, NotAuthenticated
 from qorgau.i18n import _
-from qorgau.web.deps import DB
 
 SESSION_COOKIE = "qorgau_session"
 ANON_COOKIE = "qorgau_anon"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+log = logging.getLogger("qorgau.auth")
 
 
 class TwoFactorPending(NotAuthenticated):
@@ -66,43 +68,50 @@ async def check_csrf(request: Request) -> None:
         raise Forbidden(_("The form expired or did not come from Qorgau. Reload the page and try again."))
 
 
-def _resolve(request: Request, db: Session) -> Principal | None:
+def current_principal(request: Request) -> Principal | None:
+    """Who sent this request: a Bearer token, a session cookie, or nobody.
+
+    Authentication reads in a short transaction of its own, not the request's: it happens on
+    every request, and a "last used" stamp, when due, is then written by itself, so that on
+    SQLite a stamp never has to upgrade a read snapshot that another writer has moved past.
+    """
     if hasattr(request.state, "principal"):
         return request.state.principal
+    factory = request.app.state.sessionmaker
     settings = request.app.state.settings
     now = utcnow()
-    principal = None
-    auth = request.headers.get("authorization")
-    if auth:
+    ids = {"request_id": request.state.request_id, "address": client_address(request)}
+    found: service.Authentication | None = None
+    record_use = service.record_token_use
+    if auth := request.headers.get("authorization"):
         scheme, _sep, raw = auth.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
             raise NotAuthenticated(_("Use an API token: Authorization: Bearer <token>."))
-        principal = service.authenticate_token(
-            db, raw.strip(), now=now, request_id=request.state.request_id, address=client_address(request)
-        )
-        if principal is None:
+        with unit_of_work(factory) as db:
+            found = service.authenticate_token(db, raw.strip(), now=now, **ids)
+        if found is None:
             raise NotAuthenticated(_("This API token is not valid or was revoked."))
     elif cookie := request.cookies.get(SESSION_COOKIE):
-        principal = service.resolve_session(
-            db,
-            settings,
-            cookie,
-            now=now,
-            request_id=request.state.request_id,
-            address=client_address(request),
-        )
-    request.state.principal = principal
-    return principal
+        with unit_of_work(factory) as db:
+            found = service.resolve_session(db, settings, cookie, now=now, **ids)
+        record_use = service.record_session_use
+    if found is not None and found.stale_credential_id is not None:
+        try:
+            with unit_of_work(factory) as db:
+                record_use(db, found.stale_credential_id, now)
+        except SQLAlchemyError:
+            # Only a "last used" stamp: a busy database must not fail the request for it.
+            log.warning("could not record credential use request_id=%s", request.state.request_id)
+    request.state.principal = found.principal if found else None
+    return request.state.principal
 
 
 async def _csrf_dep(request: Request) -> None:
     await check_csrf(request)
 
 
-def optional_principal(
-    request: Request, db: DB, _csrf: Annotated[None, Depends(_csrf_dep)]
-) -> Principal | None:
-    return _resolve(request, db)
+def optional_principal(request: Request, _csrf: Annotated[None, Depends(_csrf_dep)]) -> Principal | None:
+    return current_principal(request)
 
 
 class require:
@@ -111,7 +120,8 @@ class require:
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
 
-    def __call__(
+    # async: it does no I/O, and a sync dependency would cost a thread-pool round trip.
+    async def __call__(
         self, request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]
     ) -> Principal:
         if principal is None:
@@ -136,13 +146,13 @@ class require:
         return f"require({self.permission.value!r})"
 
 
-def signed_in_pending(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+async def signed_in_pending(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     if principal is None:
         raise NotAuthenticated(_("Sign in to continue."))
     return principal
 
 
-def public(_csrf: Annotated[None, Depends(_csrf_dep)]) -> None:
+async def public(_csrf: Annotated[None, Depends(_csrf_dep)]) -> None:
     """Declares a route open to anyone (still CSRF-checked when it changes state)."""
 
 

@@ -27,7 +27,7 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=PROBLEM_RESPON
 
 
 @router.get("/me", response_model=MeOut, summary="Who am I")
-def me(principal: AccountHolder) -> MeOut:
+async def me(principal: AccountHolder) -> MeOut:  # async: no I/O, no thread-pool hop
     return service.me_out(principal)
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from qorgau.audit import service as audit
@@ -16,7 +18,7 @@ from qorgau.audit.models import Outcome
 from qorgau.auth import crypto
 from qorgau.auth.models import Agency, ApiToken, SignInAttempt, User, UserRole, WebSession
 from qorgau.auth.passwords import hash_password, needs_rehash, policy_problems, verify_password
-from qorgau.auth.permissions import TWO_FACTOR_REQUIRED, Permission
+from qorgau.auth.permissions import TWO_FACTOR_REQUIRED, Permission, Role
 from qorgau.auth.principal import Principal
 from qorgau.auth.rules import locked_until, session_expiry
 from qorgau.auth.schemas import AgencyCreate, MeOut, UserCreate, UserOut
@@ -277,24 +279,88 @@ def principal_for(
     )
 
 
+# "Last used" stamps are written at most this often, so authenticated reads stay reads.
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+
+# Who a credential belongs to, with all their roles, in one query of plain columns: this runs on
+# every authenticated request, so it avoids ORM objects and a second query for the roles.
+_PRINCIPAL_COLUMNS = (
+    User.id.label("user_id"),
+    User.username,
+    User.display_name,
+    User.agency_id,
+    Agency.code.label("agency_code"),
+    Agency.country.label("agency_country"),
+    UserRole.role,
+)
+_TOKEN_LOOKUP = (
+    select(ApiToken.id.label("credential_id"), ApiToken.last_used_at, *_PRINCIPAL_COLUMNS)
+    .join(User, User.id == ApiToken.user_id)
+    .join(Agency, Agency.id == User.agency_id)
+    .join(UserRole, UserRole.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active)
+)
+_SESSION_LOOKUP = (
+    select(
+        WebSession.id.label("credential_id"),
+        WebSession.created_at,
+        WebSession.last_seen_at,
+        WebSession.two_factor_passed,
+        *_PRINCIPAL_COLUMNS,
+    )
+    .join(User, User.id == WebSession.user_id)
+    .join(Agency, Agency.id == User.agency_id)
+    .join(UserRole, UserRole.user_id == User.id)
+    .where(WebSession.token_hash == bindparam("token_hash"), WebSession.ended_at.is_(None), User.active)
+)
+
+
+@dataclass(frozen=True)
+class Authentication:
+    principal: Principal
+    # Set when the credential's "last used" stamp is due: the caller records it with
+    # record_token_use / record_session_use in a transaction of its own.
+    stale_credential_id: uuid.UUID | None
+
+
+def _principal_from_rows(rows: Sequence[Any], via: str, **extra: Any) -> Principal:
+    first = rows[0]
+    return Principal(
+        user_id=first.user_id,
+        username=first.username,
+        display_name=first.display_name,
+        agency_id=first.agency_id,
+        agency_code=first.agency_code,
+        agency_country=first.agency_country,
+        roles=frozenset(Role(r.role) for r in rows),
+        via=via,
+        **extra,
+    )
 
 
 def authenticate_token(
     db: Session, raw: str, *, now: datetime, request_id: str | None, address: str | None
-) -> Principal | None:
-    row = db.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == crypto.token_hash(raw), ApiToken.revoked_at.is_(None), User.active)
-    ).first()
-    if row is None:
+) -> Authentication | None:
+    rows = db.execute(_TOKEN_LOOKUP, {"token_hash": crypto.token_hash(raw)}).all()
+    if not rows:
         return None
-    token, user = row
-    # Written at most every few minutes, so authenticated reads do not all become writes.
-    if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
-        token.last_used_at = now
-    return principal_for(user, "token", request_id=request_id, address=address)
+    principal = _principal_from_rows(rows, "token", request_id=request_id, address=address)
+    last_used = rows[0].last_used_at
+    stale = last_used is None or now - last_used > TOKEN_TOUCH_INTERVAL
+    return Authentication(principal, rows[0].credential_id if stale else None)
+
+
+def record_token_use(db: Session, credential_id: uuid.UUID, now: datetime) -> None:
+    # Conditional, so concurrent first uses write once and a newer stamp is never overwritten.
+    db.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == credential_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOKEN_TOUCH_INTERVAL),
+        )
+        .values(last_used_at=now)
+    )
 
 
 # --- sign-in and sessions -------------------------------------------------------------------
@@ -422,37 +488,38 @@ def start_session(
     return session, raw
 
 
-SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
-
-
 def resolve_session(
     db: Session, settings: Settings, raw: str, *, now: datetime, request_id: str | None, address: str | None
-) -> Principal | None:
-    row = db.execute(
-        select(WebSession, User)
-        .join(User, User.id == WebSession.user_id)
-        .where(WebSession.token_hash == crypto.token_hash(raw), WebSession.ended_at.is_(None), User.active)
-    ).first()
-    if row is None:
+) -> Authentication | None:
+    rows = db.execute(_SESSION_LOOKUP, {"token_hash": crypto.token_hash(raw)}).all()
+    if not rows:
         return None
-    session, user = row
+    first = rows[0]
     ends = session_expiry(
-        session.created_at,
-        session.last_seen_at,
+        first.created_at,
+        first.last_seen_at,
         idle=timedelta(minutes=settings.session_idle_minutes),
         absolute=timedelta(minutes=settings.session_absolute_minutes),
     )
     if now >= ends:  # expiry is computed, not stored: an expired session can never come back
         return None
-    if now - session.last_seen_at > SESSION_TOUCH_INTERVAL:
-        session.last_seen_at = now
-    return principal_for(
-        user,
+    principal = _principal_from_rows(
+        rows,
         "session",
         request_id=request_id,
         address=address,
-        session_id=session.id,
-        two_factor_pending=not session.two_factor_passed,
+        session_id=first.credential_id,
+        two_factor_pending=not first.two_factor_passed,
+    )
+    stale = now - first.last_seen_at > SESSION_TOUCH_INTERVAL
+    return Authentication(principal, first.credential_id if stale else None)
+
+
+def record_session_use(db: Session, credential_id: uuid.UUID, now: datetime) -> None:
+    db.execute(
+        update(WebSession)
+        .where(WebSession.id == credential_id, WebSession.last_seen_at < now - SESSION_TOUCH_INTERVAL)
+        .values(last_seen_at=now)
     )
 
 

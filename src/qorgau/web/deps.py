@@ -2,42 +2,54 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from qorgau.audit import service as audit
 from qorgau.audit.models import Outcome
 from qorgau.config import Settings
 
 
-def _db(request: Request) -> Iterator[Session]:
+def _finish_failed(session: Session, exc: BaseException) -> None:
+    session.rollback()
+    note = getattr(exc, "audit_after_rollback", None)
+    if note is not None:
+        audit.record(
+            session,
+            note.actor,
+            note.action,
+            note.object_type,
+            note.object_id,
+            outcome=Outcome.DENIED,
+            details=note.details,
+        )
+        session.commit()
+
+
+async def _db(request: Request) -> AsyncIterator[Session]:
     """The request's unit of work: commit when the route returns, roll back if it raises.
-    scope="function" makes the commit happen before the response is sent, so a failed commit
-    is an error the client sees, not a success that was never stored."""
+
+    scope="function" makes the commit happen before the response is sent, so a failed commit is
+    an error the client sees, not a success that was never stored. Opening a session does no
+    I/O; the commit or rollback runs in the thread pool only if the route used the database.
+    """
     session = request.app.state.sessionmaker()
     try:
         yield session
-        session.commit()
+        if session.in_transaction():
+            await run_in_threadpool(session.commit)
     except BaseException as exc:
-        session.rollback()
-        note = getattr(exc, "audit_after_rollback", None)
-        if note is not None:
-            audit.record(
-                session,
-                note.actor,
-                note.action,
-                note.object_type,
-                note.object_id,
-                outcome=Outcome.DENIED,
-                details=note.details,
-            )
-            session.commit()
+        await run_in_threadpool(_finish_failed, session, exc)
         raise
     finally:
-        session.close()
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 def _settings(request: Request) -> Settings:

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from qorgau.auth import service
-from qorgau.auth.deps import AccountHolder, Public, optional_principal
+from qorgau.auth.deps import AccountHolder, Public, current_principal
 from qorgau.config import SUPPORTED_LOCALES
 from qorgau.errors import InvalidInput
 from qorgau.i18n import _, set_locale
@@ -38,7 +38,7 @@ def switch_language(
 ) -> Response:
     if locale not in SUPPORTED_LOCALES:
         raise InvalidInput(_("Unknown language."), field="locale")
-    principal = optional_principal(request, db, None)
+    principal = current_principal(request)
     if principal is not None:
         service.set_locale(db, principal, locale)
     set_locale(locale)
