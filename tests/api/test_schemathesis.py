@@ -34,8 +34,9 @@ def documented_status_code(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
 ) -> bool | None:
     """schemathesis' status_code_conformance, except for one known gap of the OpenAPI document:
-    a body that is not JSON at all is answered 400 ("There was an error parsing the body") by
-    FastAPI, and no operation documents 400. Every other undocumented status still fails."""
+    FastAPI answers a request body that is not valid UTF-8 (e.g. the single byte 0xE9) with 400
+    "There was an error parsing the body", and no operation documents 400. Every other
+    undocumented status still fails."""
     if response.status_code == 400 and case.operation.body:
         return None
     return status_code_conformance(ctx, response, case)

@@ -1,6 +1,6 @@
 """A real browser against a live server: an administrator signs in (with two-factor enrolment),
 registers an agency and a case worker, signs out; the case worker signs in, switches to Russian
-and the page is in Russian, also after a reload.
+and the page is in Russian, also after a reload and when signing in from a fresh browser.
 
 Drives Debian's chromium (/usr/bin/chromium) through Playwright; `playwright install` is never
 needed. Screenshots of each step go to test-output/screenshots/ at the repository root."""
@@ -65,12 +65,17 @@ def browser() -> Iterator[Browser]:
             browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser, site: Site, request: pytest.FixtureRequest) -> Iterator[Page]:
+def open_page(browser: Browser, site: Site) -> Page:
+    """A page in a new browser context: no cookies, an English-speaking browser."""
     context = browser.new_context(base_url=site.url, locale="en-GB", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
-    page = context.new_page()
+    return context.new_page()
+
+
+@pytest.fixture
+def page(browser: Browser, site: Site, request: pytest.FixtureRequest) -> Iterator[Page]:
+    page = open_page(browser, site)
     failed_before = request.session.testsfailed
     try:
         yield page
@@ -79,7 +84,7 @@ def page(browser: Browser, site: Site, request: pytest.FixtureRequest) -> Iterat
             # What the browser showed when the test failed, next to the step screenshots.
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / f"failed-{request.node.name}.png"), full_page=True)
-        context.close()
+        page.context.close()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -95,9 +100,9 @@ class Shots:
         self.n = 0
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def __call__(self, name: str) -> None:
+    def __call__(self, name: str, page: Page | None = None) -> None:
         self.n += 1
-        self.page.screenshot(path=str(SCREENSHOTS / f"{self.n:02d}-{name}.png"), full_page=True)
+        (page or self.page).screenshot(path=str(SCREENSHOTS / f"{self.n:02d}-{name}.png"), full_page=True)
 
 
 def russian(msgid: str) -> str:
@@ -120,7 +125,9 @@ def sign_in(page: Page, username: str, password: str) -> None:
     page.get_by_role("button", name="Sign in", exact=True).click()
 
 
-def test_admin_registers_agency_and_case_worker_who_works_in_russian(page: Page) -> None:
+def test_admin_registers_agency_and_case_worker_who_works_in_russian(
+    page: Page, browser: Browser, site: Site
+) -> None:
     shot = Shots(page)
 
     # The administrator signs in; the role requires a second factor, set up now.
@@ -211,3 +218,13 @@ def test_admin_registers_agency_and_case_worker_who_works_in_russian(page: Page)
     expect(page.locator("html")).to_have_attribute("lang", "ru")
     expect(page.get_by_role("button", name=sign_out_ru, exact=True)).to_be_visible()
     shot("case-worker-russian-after-reload")
+
+    # It is remembered with the account too: signing in from a fresh browser shows Russian.
+    other = open_page(browser, site)
+    try:
+        sign_in(other, "aliya.karaganda", password)
+        expect(other.locator("html")).to_have_attribute("lang", "ru")
+        expect(other.get_by_role("button", name=sign_out_ru, exact=True)).to_be_visible()
+        shot("case-worker-russian-new-browser", page=other)
+    finally:
+        other.context.close()

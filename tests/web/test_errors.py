@@ -45,6 +45,7 @@ def test_malformed_json_is_a_422_not_a_500(client, db):
         headers=bearer(db, admin) | {"Content-Type": "application/json"},
     )
     assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body"
 
 
 def test_an_unexpected_error_shows_no_stack_trace_and_logs_it_with_the_request_id(app, client, db, caplog):

@@ -15,6 +15,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from qorgau.auth import crypto, service
 from qorgau.auth.permissions import Permission
@@ -106,12 +107,12 @@ def current_principal(request: Request) -> Principal | None:
     return request.state.principal
 
 
-async def _csrf_dep(request: Request) -> None:
+async def principal_of(request: Request) -> Principal | None:
+    """CSRF check, then authentication (in the thread pool: it reads the database). The access
+    rules below call this themselves rather than through nested dependencies, which FastAPI would
+    resolve one by one on every request."""
     await check_csrf(request)
-
-
-def optional_principal(request: Request, _csrf: Annotated[None, Depends(_csrf_dep)]) -> Principal | None:
-    return current_principal(request)
+    return await run_in_threadpool(current_principal, request)
 
 
 class require:
@@ -120,10 +121,8 @@ class require:
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
 
-    # async: it does no I/O, and a sync dependency would cost a thread-pool round trip.
-    async def __call__(
-        self, request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]
-    ) -> Principal:
+    async def __call__(self, request: Request) -> Principal:
+        principal = await principal_of(request)
         if principal is None:
             raise NotAuthenticated(_("Sign in to continue."))
         if principal.two_factor_pending:
@@ -146,14 +145,16 @@ class require:
         return f"require({self.permission.value!r})"
 
 
-async def signed_in_pending(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+async def signed_in_pending(request: Request) -> Principal:
+    principal = await principal_of(request)
     if principal is None:
         raise NotAuthenticated(_("Sign in to continue."))
     return principal
 
 
-async def public(_csrf: Annotated[None, Depends(_csrf_dep)]) -> None:
+async def public(request: Request) -> None:
     """Declares a route open to anyone (still CSRF-checked when it changes state)."""
+    await check_csrf(request)
 
 
 Public = Depends(public)

@@ -342,7 +342,8 @@ def _principal_from_rows(rows: Sequence[Any], via: str, **extra: Any) -> Princip
 def authenticate_token(
     db: Session, raw: str, *, now: datetime, request_id: str | None, address: str | None
 ) -> Authentication | None:
-    rows = db.execute(_TOKEN_LOOKUP, {"token_hash": crypto.token_hash(raw)}).all()
+    # Through the connection: a Core query needs none of the ORM's execution machinery.
+    rows = db.connection().execute(_TOKEN_LOOKUP, {"token_hash": crypto.token_hash(raw)}).all()
     if not rows:
         return None
     principal = _principal_from_rows(rows, "token", request_id=request_id, address=address)
@@ -491,7 +492,7 @@ def start_session(
 def resolve_session(
     db: Session, settings: Settings, raw: str, *, now: datetime, request_id: str | None, address: str | None
 ) -> Authentication | None:
-    rows = db.execute(_SESSION_LOOKUP, {"token_hash": crypto.token_hash(raw)}).all()
+    rows = db.connection().execute(_SESSION_LOOKUP, {"token_hash": crypto.token_hash(raw)}).all()
     if not rows:
         return None
     first = rows[0]

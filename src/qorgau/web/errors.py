@@ -47,9 +47,11 @@ def error_page(request: Request, status: int, title: str, detail: str) -> Respon
     )
 
 
-def _field_name(loc: tuple[Any, ...]) -> str:
+def _field_name(err: dict[str, Any]) -> str:
     # ("body", "agency_code") -> "agency_code"; ("query", "limit") -> "limit"
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    if err.get("type") == "json_invalid":
+        return "body"  # its loc holds a character position, not a field
+    parts = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or "request"
 
 
@@ -79,10 +81,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        errors = [
-            {"field": _field_name(tuple(e.get("loc", ()))), "message": _validation_message(e)}
-            for e in exc.errors()
-        ]
+        errors = [{"field": _field_name(e), "message": _validation_message(e)} for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         if wants_json(request):
             return problem(request, 422, _("Invalid input"), detail, errors=errors)

@@ -28,6 +28,7 @@ class Problem(BaseModel):
 _problem = {"model": Problem, "content": {"application/problem+json": {}}}
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The request body could not be read (not valid UTF-8 or JSON)", **_problem},
     401: {"description": "Not signed in, or the token is not valid", **_problem},
     403: {"description": "The role does not allow this", **_problem},
     404: {"description": "No such record", **_problem},
