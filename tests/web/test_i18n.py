@@ -178,8 +178,9 @@ def test_the_cookie_wins_over_accept_language(client):
 
 def test_switcher_sets_the_cookie_before_sign_in(client):
     token = csrf_from(client.get("/sign-in").text)
-    response = client.post("/language", data={"locale": "ru", "next": "/sign-in", "csrf_token": token},
-                           follow_redirects=False)
+    response = client.post(
+        "/language", data={"locale": "ru", "next": "/sign-in", "csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303 and response.headers["location"] == "/sign-in"
     assert response.cookies.get("qorgau_lang") == "ru"
     assert '<html lang="ru"' in client.get("/sign-in").text
@@ -189,8 +190,9 @@ def test_switcher_stores_the_preference_of_a_signed_in_user(app, client, db):
     user = make_user(db, Role.CASE_WORKER)
     assert sign_in(client, user.username).status_code == 303
     token = csrf_from(client.get("/").text)
-    response = client.post("/language", data={"locale": "ru", "next": "/", "csrf_token": token},
-                           follow_redirects=False)
+    response = client.post(
+        "/language", data={"locale": "ru", "next": "/", "csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303 and response.headers["location"] == "/"
     assert response.cookies.get("qorgau_lang") == "ru"
     db.refresh(user)
@@ -213,18 +215,21 @@ def test_switcher_stores_the_preference_of_a_signed_in_user(app, client, db):
 
 def test_switcher_refuses_an_unknown_language(client):
     token = csrf_from(client.get("/sign-in").text)
-    response = client.post("/language", data={"locale": "xx", "next": "/", "csrf_token": token},
-                           follow_redirects=False)
+    response = client.post(
+        "/language", data={"locale": "xx", "next": "/", "csrf_token": token}, follow_redirects=False
+    )
     assert 400 <= response.status_code < 500
     assert "qorgau_lang" not in response.cookies
 
 
-@pytest.mark.parametrize("target", ["//evil.example", "https://evil.example/", "/\\evil.example",
-                                    "evil.example"])
+@pytest.mark.parametrize(
+    "target", ["//evil.example", "https://evil.example/", "/\\evil.example", "evil.example"]
+)
 def test_switcher_never_redirects_off_site(client, target):
     token = csrf_from(client.get("/sign-in").text)
-    response = client.post("/language", data={"locale": "ru", "next": target, "csrf_token": token},
-                           follow_redirects=False)
+    response = client.post(
+        "/language", data={"locale": "ru", "next": target, "csrf_token": token}, follow_redirects=False
+    )
     assert response.status_code == 303
     location = response.headers["location"]
     assert location.startswith("/") and not location.startswith("//") and "\\" not in location

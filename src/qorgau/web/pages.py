@@ -43,7 +43,7 @@ def switch_language(
         service.set_locale(db, principal, locale)
     set_locale(locale)
     # Only a local path: an open redirect would let a crafted link send a user elsewhere.
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    target = next if next.startswith("/") and not next.startswith("//") and "\\" not in next else "/"
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         LANG_COOKIE, locale, samesite="lax", secure=settings.secure_cookies, path="/", max_age=365 * 24 * 3600
