@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -119,6 +119,23 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def read_connection(factory: sessionmaker[Session]) -> Iterator[Connection]:
+    """A plain connection for a short read outside any unit of work (authentication runs on
+    every request, and an ORM session around one Core query costs about as much as the query).
+
+    The factory's bind is an Engine, or, in the tests, the Connection whose transaction each
+    test rolls back; there a SAVEPOINT stands in for a transaction of its own."""
+    bind = factory.kw["bind"]
+    if isinstance(bind, Connection):
+        with bind.begin_nested():
+            yield bind
+        return
+    with bind.connect() as conn:
+        yield conn
+        conn.commit()
 
 
 def is_postgres(url: str) -> bool:

@@ -11,6 +11,7 @@ The authorization-matrix test walks the route table and fails on a route without
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -20,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from qorgau.auth import crypto, service
 from qorgau.auth.permissions import Permission
 from qorgau.auth.principal import Principal
-from qorgau.db import unit_of_work, utcnow
+from qorgau.db import read_connection, unit_of_work, utcnow
 from qorgau.errors import AuditNote, Forbidden, NotAuthenticated
 from qorgau.i18n import _
 
@@ -69,50 +70,71 @@ async def check_csrf(request: Request) -> None:
         raise Forbidden(_("The form expired or did not come from Qorgau. Reload the page and try again."))
 
 
-def current_principal(request: Request) -> Principal | None:
-    """Who sent this request: a Bearer token, a session cookie, or nobody.
-
-    Authentication reads in a short transaction of its own, not the request's: it happens on
-    every request, and a "last used" stamp, when due, is then written by itself, so that on
-    SQLite a stamp never has to upgrade a read snapshot that another writer has moved past.
-    """
-    if hasattr(request.state, "principal"):
-        return request.state.principal
+def _look_up(request: Request, now: datetime) -> service.Authentication | None:
+    """Find the credential of this request. Reads in a short transaction of its own, not the
+    request's: it happens on every request, and the "last used" stamp is then written by itself
+    (_record_use), so on SQLite a stamp never has to upgrade a read snapshot that another writer
+    has moved past."""
     factory = request.app.state.sessionmaker
-    settings = request.app.state.settings
-    now = utcnow()
     ids = {"request_id": request.state.request_id, "address": client_address(request)}
-    found: service.Authentication | None = None
-    record_use = service.record_token_use
     if auth := request.headers.get("authorization"):
         scheme, _sep, raw = auth.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
             raise NotAuthenticated(_("Use an API token: Authorization: Bearer <token>."))
-        with unit_of_work(factory) as db:
-            found = service.authenticate_token(db, raw.strip(), now=now, **ids)
+        with read_connection(factory) as conn:
+            found = service.authenticate_token(conn, raw.strip(), now=now, **ids)
         if found is None:
             raise NotAuthenticated(_("This API token is not valid or was revoked."))
-    elif cookie := request.cookies.get(SESSION_COOKIE):
-        with unit_of_work(factory) as db:
-            found = service.resolve_session(db, settings, cookie, now=now, **ids)
-        record_use = service.record_session_use
-    if found is not None and found.stale_credential_id is not None:
-        try:
-            with unit_of_work(factory) as db:
-                record_use(db, found.stale_credential_id, now)
-        except SQLAlchemyError:
-            # Only a "last used" stamp: a busy database must not fail the request for it.
-            log.warning("could not record credential use request_id=%s", request.state.request_id)
+        return found
+    if cookie := request.cookies.get(SESSION_COOKIE):
+        with read_connection(factory) as conn:
+            return service.resolve_session(conn, request.app.state.settings, cookie, now=now, **ids)
+    return None
+
+
+def _record_use(request: Request, found: service.Authentication, now: datetime) -> None:
+    assert found.stale_credential_id is not None
+    record = service.record_token_use if found.principal.via == "token" else service.record_session_use
+    try:
+        with unit_of_work(request.app.state.sessionmaker) as db:
+            record(db, found.stale_credential_id, now)
+    except SQLAlchemyError:
+        # Only a "last used" stamp: a busy database must not fail the request for it.
+        log.warning("could not record credential use request_id=%s", request.state.request_id)
+
+
+def _remember(request: Request, found: service.Authentication | None) -> Principal | None:
     request.state.principal = found.principal if found else None
     return request.state.principal
 
 
+def current_principal(request: Request) -> Principal | None:
+    """Who sent this request (a Bearer token, a session cookie, or nobody), for sync code."""
+    if hasattr(request.state, "principal"):
+        return request.state.principal
+    now = utcnow()
+    found = _look_up(request, now)
+    if found is not None and found.stale_credential_id is not None:
+        _record_use(request, found, now)
+    return _remember(request, found)
+
+
 async def principal_of(request: Request) -> Principal | None:
-    """CSRF check, then authentication (in the thread pool: it reads the database). The access
-    rules below call this themselves rather than through nested dependencies, which FastAPI would
-    resolve one by one on every request."""
+    """CSRF check, then authentication. The access rules below call this themselves rather than
+    through nested dependencies, which FastAPI would resolve one by one on every request."""
     await check_csrf(request)
-    return await run_in_threadpool(current_principal, request)
+    if hasattr(request.state, "principal"):
+        return request.state.principal
+    now = utcnow()
+    if request.app.state.reads_never_wait:
+        # SQLite in WAL mode: a read never waits for a writer, and an indexed lookup in a local
+        # file costs less than the hand-over to a worker thread would.
+        found = _look_up(request, now)
+    else:
+        found = await run_in_threadpool(_look_up, request, now)
+    if found is not None and found.stale_credential_id is not None:
+        await run_in_threadpool(_record_use, request, found, now)  # a write may wait: off the loop
+    return _remember(request, found)
 
 
 class require:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from qorgau.audit import service as audit
@@ -340,10 +340,9 @@ def _principal_from_rows(rows: Sequence[Any], via: str, **extra: Any) -> Princip
 
 
 def authenticate_token(
-    db: Session, raw: str, *, now: datetime, request_id: str | None, address: str | None
+    db: Connection, raw: str, *, now: datetime, request_id: str | None, address: str | None
 ) -> Authentication | None:
-    # Through the connection: a Core query needs none of the ORM's execution machinery.
-    rows = db.connection().execute(_TOKEN_LOOKUP, {"token_hash": crypto.token_hash(raw)}).all()
+    rows = db.execute(_TOKEN_LOOKUP, {"token_hash": crypto.token_hash(raw)}).all()
     if not rows:
         return None
     principal = _principal_from_rows(rows, "token", request_id=request_id, address=address)
@@ -490,9 +489,15 @@ def start_session(
 
 
 def resolve_session(
-    db: Session, settings: Settings, raw: str, *, now: datetime, request_id: str | None, address: str | None
+    db: Connection,
+    settings: Settings,
+    raw: str,
+    *,
+    now: datetime,
+    request_id: str | None,
+    address: str | None,
 ) -> Authentication | None:
-    rows = db.connection().execute(_SESSION_LOOKUP, {"token_hash": crypto.token_hash(raw)}).all()
+    rows = db.execute(_SESSION_LOOKUP, {"token_hash": crypto.token_hash(raw)}).all()
     if not rows:
         return None
     first = rows[0]

@@ -46,6 +46,8 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = session_factory or make_sessionmaker(engine)
+    # SQLite runs in WAL mode, where reads never wait for writers (see auth.deps.principal_of).
+    app.state.reads_never_wait = engine.dialect.name == "sqlite"
     app.state.templates = make_templates()
     settings.secrets  # noqa: B018 - create the node's keys at start, not on the first request
 
