@@ -380,13 +380,20 @@ def create_user(
     return _users_page(request, db, principal, created={"username": user.username, "password": generated})
 
 
+def _user_activity_changed(request: Request, user: Any) -> Response:
+    # htmx swaps the one table row; without JavaScript the browser reloads the list.
+    if request.headers.get("hx-request"):
+        return render(request, "auth/_user_row.html", {"u": user, "role_label": role_label})
+    return _see_other("/admin/users")
+
+
 @router.post("/admin/users/{user_id}/disable")
 def disable_user(request: Request, user_id: uuid.UUID, db: DB, principal: UserAdmin) -> Response:
-    service.set_user_active(db, principal, service.get_user(db, principal, user_id), False)
-    return _see_other("/admin/users")
+    user = service.set_user_active(db, principal, service.get_user(db, principal, user_id), False)
+    return _user_activity_changed(request, user)
 
 
 @router.post("/admin/users/{user_id}/enable")
 def enable_user(request: Request, user_id: uuid.UUID, db: DB, principal: UserAdmin) -> Response:
-    service.set_user_active(db, principal, service.get_user(db, principal, user_id), True)
-    return _see_other("/admin/users")
+    user = service.set_user_active(db, principal, service.get_user(db, principal, user_id), True)
+    return _user_activity_changed(request, user)
