@@ -81,3 +81,28 @@ def test_sign_in_and_account_changes_are_audited(client, db):
     assert len(starts) == 1
     created = [e for e in _events(db, "user.create") if e.object_id == str(worker.id)]
     assert created and created[0].details == {"roles": ["case_worker"]}
+
+
+def test_a_wrong_current_password_is_refused_and_the_refusal_kept(client, db):
+    from tests.support import csrf_from, sign_in
+
+    user = make_user(db, Role.ANALYST)
+    api = client.post(
+        "/api/v1/me/password",
+        headers=bearer(db, user),
+        json={"current_password": "guess-1", "new_password": "Irtysh-River-Bank-42"},
+    )
+    assert api.status_code == 422
+    sign_in(client, user.username)
+    page = client.get("/account")
+    form = client.post(
+        "/account/password",
+        data={
+            "current_password": "guess-2",
+            "new_password": "Irtysh-River-Bank-42",
+            "csrf_token": csrf_from(page.text),
+        },
+    )
+    assert form.status_code == 422 and "not correct" in form.text
+    refusals = [e for e in _events(db, "user.password_change") if e.object_id == str(user.id)]
+    assert [e.outcome for e in refusals] == [Outcome.DENIED, Outcome.DENIED]

@@ -30,7 +30,7 @@ from qorgau.db import utcnow
 from qorgau.errors import DomainError
 from qorgau.i18n import _
 from qorgau.labels import agency_kind_label, role_label
-from qorgau.web.deps import DB, AppSettings
+from qorgau.web.deps import DB, AppSettings, roll_back
 from qorgau.web.render import render
 from qorgau.web.requestctx import LANG_COOKIE
 
@@ -41,10 +41,14 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def _field_errors(exc: ValidationError) -> dict[str, str]:
-    return {
+def _form_errors(exc: ValidationError | DomainError) -> tuple[dict[str, str], int]:
+    """A refused form's messages by field, and the status to answer with."""
+    if isinstance(exc, DomainError):
+        return {exc.field or "form": exc.detail}, exc.status
+    errors = {
         str(e["loc"][0]) if e["loc"] else "form": e["msg"].removeprefix("Value error, ") for e in exc.errors()
     }
+    return errors, 422
 
 
 # --- sign-in ---------------------------------------------------------------------------------
@@ -177,7 +181,7 @@ def change_password(
     try:
         service.change_password(db, principal, current_password, new_password)
     except DomainError as exc:
-        db.rollback()
+        roll_back(db, exc)
         user = service.own_account(db, principal)
         return render(
             request,
@@ -234,7 +238,7 @@ def two_factor_setup(
     try:
         service.confirm_two_factor_enrolment(db, settings, principal, secret, code, now=utcnow())
     except DomainError as exc:
-        db.rollback()
+        roll_back(db, exc)
         user = service.own_account(db, principal)
         if exc.field == "secret":
             secret, uri = service.begin_two_factor_enrolment(user)
@@ -294,18 +298,10 @@ def create_agency(
     try:
         data = AgencyCreate.model_validate(form)
         agency = service.create_agency(db, principal, data)
-    except ValidationError as exc:
-        return _agencies_page(request, db, principal, form=form, errors=_field_errors(exc), status_code=422)
-    except DomainError as exc:
-        db.rollback()
-        return _agencies_page(
-            request,
-            db,
-            principal,
-            form=form,
-            errors={exc.field or "form": exc.detail},
-            status_code=exc.status,
-        )
+    except (ValidationError, DomainError) as exc:
+        roll_back(db, exc)
+        errors, status = _form_errors(exc)
+        return _agencies_page(request, db, principal, form=form, errors=errors, status_code=status)
     return _agencies_page(
         request, db, principal, message=_("Agency %(code)s was registered.") % {"code": agency.code}
     )
@@ -365,18 +361,10 @@ def create_user(
     try:
         data = UserCreate.model_validate({**form, "password": password or None})
         user, generated = service.create_user(db, principal, data)
-    except ValidationError as exc:
-        return _users_page(request, db, principal, form=form, errors=_field_errors(exc), status_code=422)
-    except DomainError as exc:
-        db.rollback()
-        return _users_page(
-            request,
-            db,
-            principal,
-            form=form,
-            errors={exc.field or "form": exc.detail},
-            status_code=exc.status,
-        )
+    except (ValidationError, DomainError) as exc:
+        roll_back(db, exc)
+        errors, status = _form_errors(exc)
+        return _users_page(request, db, principal, form=form, errors=errors, status_code=status)
     return _users_page(request, db, principal, created={"username": user.username, "password": generated})
 
 

@@ -24,7 +24,7 @@ from qorgau.auth.rules import locked_until, session_expiry
 from qorgau.auth.schemas import AgencyCreate, MeOut, UserCreate, UserOut
 from qorgau.config import Settings
 from qorgau.db import utcnow
-from qorgau.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
+from qorgau.errors import AuditNote, Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
 from qorgau.i18n import _, ngettext
 
 
@@ -195,8 +195,10 @@ def change_password(db: Session, actor: Principal, current: str, new: str) -> No
     _require(actor, Permission.ACCOUNT_SELF)
     user = own_account(db, actor)
     if not verify_password(user.password_hash, current):
-        audit.record(db, actor, "user.password_change", "user", user.id, outcome=Outcome.DENIED)
-        raise InvalidInput(_("The current password is not correct."), field="current_password")
+        refused = InvalidInput(_("The current password is not correct."), field="current_password")
+        # A wrong current password may be someone else at an unlocked screen: keep a trace.
+        refused.audit_after_rollback = AuditNote(actor, "user.password_change", "user", str(user.id))
+        raise refused
     problems = policy_problems(new, user.username)
     if problems:
         raise InvalidInput(" ".join(problems), field="new_password")

@@ -14,7 +14,9 @@ from qorgau.audit.models import Outcome
 from qorgau.config import Settings
 
 
-def _finish_failed(session: Session, exc: BaseException) -> None:
+def roll_back(session: Session, exc: BaseException) -> None:
+    """Undo the request's changes after `exc`; then write the refusal `exc` asks to keep (see
+    errors.AuditNote), in its own commit. Routes that turn an error into a page call this too."""
     session.rollback()
     note = getattr(exc, "audit_after_rollback", None)
     if note is not None:
@@ -43,7 +45,7 @@ async def _db(request: Request) -> AsyncIterator[Session]:
         if session.in_transaction():
             await run_in_threadpool(session.commit)
     except BaseException as exc:
-        await run_in_threadpool(_finish_failed, session, exc)
+        await run_in_threadpool(roll_back, session, exc)
         raise
     finally:
         if session.in_transaction():
