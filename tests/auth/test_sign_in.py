@@ -143,3 +143,14 @@ def test_sign_out_ends_the_session_on_the_server(client, db):
     )
     client.cookies.set("qorgau_session", stolen)
     assert client.get("/", follow_redirects=False).headers["location"] == "/sign-in"
+
+
+def test_a_success_does_not_reset_the_address_counter(client, db):
+    # A sprayer holding one valid account must not clear the address's failures with it.
+    own = make_user(db, Role.CASE_WORKER)
+    for i in range(19):
+        sign_in(client, f"spray-target-{i}", "Summer2024!!")
+    assert sign_in(client, own.username).status_code == 303
+    client.cookies.clear()
+    sign_in(client, "spray-target-last", "Summer2024!!")
+    assert sign_in(client, own.username).status_code == 429

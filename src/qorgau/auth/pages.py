@@ -75,7 +75,6 @@ def sign_in(
         password,
         address=client_address(request),
         now=now,
-        request_id=request.state.request_id,
     )
     if not result.ok or result.user is None:
         # 422, not 401: the request was understood, the credentials in it were wrong.

@@ -380,19 +380,22 @@ class SignInResult:
 
 
 def _recent_failures(
-    db: Session, column: InstrumentedAttribute[str], value: str, since: datetime
+    db: Session, column: InstrumentedAttribute[str], value: str, since: datetime, *, reset_by_success: bool
 ) -> list[datetime]:
-    """Failed attempts inside the window and after the last success (a success clears them)."""
-    last_ok = db.scalar(
-        select(func.max(SignInAttempt.at)).where(
-            column == value, SignInAttempt.succeeded, SignInAttempt.at >= since
-        )
-    )
+    """Failed attempts inside the window; for an account, only those after its last success.
+    An address is not reset by a success: a sprayer holding one valid account could otherwise
+    clear its own counter between guesses."""
     query = select(SignInAttempt.at).where(
         column == value, ~SignInAttempt.succeeded, SignInAttempt.at >= since
     )
-    if last_ok is not None:
-        query = query.where(SignInAttempt.at > last_ok)
+    if reset_by_success:
+        last_ok = db.scalar(
+            select(func.max(SignInAttempt.at)).where(
+                column == value, SignInAttempt.succeeded, SignInAttempt.at >= since
+            )
+        )
+        if last_ok is not None:
+            query = query.where(SignInAttempt.at > last_ok)
     return list(db.scalars(query))
 
 
@@ -420,7 +423,6 @@ def sign_in(
     *,
     address: str,
     now: datetime,
-    request_id: str | None,
 ) -> SignInResult:
     """Check a username and password, throttled per account and per address.
 
@@ -432,14 +434,14 @@ def sign_in(
     lock = timedelta(minutes=settings.sign_in_lock_minutes)
     since = now - window
     account_lock = locked_until(
-        _recent_failures(db, SignInAttempt.username, username, since),
+        _recent_failures(db, SignInAttempt.username, username, since, reset_by_success=True),
         now,
         window=window,
         max_failures=settings.sign_in_max_failures_per_account,
         lock=lock,
     )
     address_lock = locked_until(
-        _recent_failures(db, SignInAttempt.address, address, since),
+        _recent_failures(db, SignInAttempt.address, address, since, reset_by_success=False),
         now,
         window=window,
         max_failures=settings.sign_in_max_failures_per_address,
@@ -596,7 +598,7 @@ def second_factor_locked(
 ) -> TooManyAttempts | None:
     window = timedelta(minutes=settings.sign_in_window_minutes)
     until = locked_until(
-        _recent_failures(db, SignInAttempt.username, actor.username, now - window),
+        _recent_failures(db, SignInAttempt.username, actor.username, now - window, reset_by_success=True),
         now,
         window=window,
         max_failures=settings.sign_in_max_failures_per_account,
