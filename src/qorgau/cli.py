@@ -103,7 +103,15 @@ def serve(
         raise _fail(str(exc)) from None
     app_ = create_app(settings, engine=engine)
     console.print(f"Qorgau is at http://{host}:{port}/  (Ctrl+C stops it)")
-    uvicorn.run(app_, host=host, port=port, log_config=None, access_log=False, proxy_headers=False)
+    uvicorn.run(
+        app_,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,  # our own access log (web/requestctx.py) leaves out query strings
+        proxy_headers=settings.trusted_proxies is not None,
+        forwarded_allow_ips=settings.trusted_proxies,
+    )
 
 
 @app.command()

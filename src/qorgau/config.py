@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     sign_in_lock_minutes: int = 15
     # Set when Qorgau is served behind HTTPS (a reverse proxy): cookies become Secure.
     secure_cookies: bool = False
+    # Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated, or "*").
+    # Without it, behind a proxy every client would share the proxy's address, and the
+    # per-address sign-in throttle would lock them out together.
+    trusted_proxies: str | None = None
     log_level: str = "INFO"
 
     @field_validator("node_country")

@@ -228,3 +228,9 @@ def test_admin_registers_agency_and_case_worker_who_works_in_russian(
         shot("case-worker-russian-new-browser", page=other)
     finally:
         other.context.close()
+
+    # Nothing secret reached the server's log along the way.
+    server_log = site.server.log_path.read_text()
+    assert "GET /agencies 200" in server_log  # the log was written at all
+    for secret in (DEMO_PASSWORD, password):
+        assert secret not in server_log
