@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
 from qorgau.auth import service
+from qorgau.auth.crypto import totp_uri
 from qorgau.auth.deps import (
     SESSION_COOKIE,
     AccountHolder,
@@ -160,12 +161,27 @@ def sign_out(request: Request, db: DB, principal: PendingPrincipal) -> Response:
 # --- account ---------------------------------------------------------------------------------
 
 
-@router.get("/account")
-def account(request: Request, db: DB, principal: AccountHolder) -> Response:
+def _account_page(
+    request: Request,
+    db: DB,
+    principal: Any,
+    *,
+    message: str | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
     user = service.own_account(db, principal)
     return render(
-        request, "auth/account.html", {"user": user, "message": None, "errors": {}, "role_label": role_label}
+        request,
+        "auth/account.html",
+        {"user": user, "message": message, "errors": errors or {}, "role_label": role_label},
+        status_code=status_code,
     )
+
+
+@router.get("/account")
+def account(request: Request, db: DB, principal: AccountHolder) -> Response:
+    return _account_page(request, db, principal)
 
 
 @router.post("/account/password")
@@ -176,33 +192,14 @@ def change_password(
     current_password: Annotated[str, Form(max_length=256)] = "",
     new_password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
-    user = service.own_account(db, principal)
     try:
         service.change_password(db, principal, current_password, new_password)
     except DomainError as exc:
         roll_back(db, exc)
-        user = service.own_account(db, principal)
-        return render(
-            request,
-            "auth/account.html",
-            {
-                "user": user,
-                "message": None,
-                "errors": {exc.field or "form": exc.detail},
-                "role_label": role_label,
-            },
-            status_code=exc.status,
-        )
-    return render(
-        request,
-        "auth/account.html",
-        {
-            "user": user,
-            "message": _("Your password was changed. Other sessions were signed out."),
-            "errors": {},
-            "role_label": role_label,
-        },
-    )
+        errors, status = _form_errors(exc)
+        return _account_page(request, db, principal, errors=errors, status_code=status)
+    message = _("Your password was changed. Other sessions were signed out.")
+    return _account_page(request, db, principal, message=message)
 
 
 @router.get("/account/two-factor")
@@ -242,8 +239,6 @@ def two_factor_setup(
         if exc.field == "secret":
             secret, uri = service.begin_two_factor_enrolment(user)
         else:
-            from qorgau.auth.crypto import totp_uri
-
             uri = totp_uri(secret, user.username)
         return _two_factor_setup(request, secret, uri, exc.detail, status_code=exc.status)
     return _see_other("/")
