@@ -17,7 +17,7 @@ from qorgau.auth.permissions import Role
 from qorgau.auth.principal import system_principal
 from qorgau.auth.schemas import UserCreate
 from qorgau.config import Settings
-from qorgau.db import make_engine, make_sessionmaker, unit_of_work
+from qorgau.db import make_engine, make_sessionmaker, unit_of_work, write_engine
 from qorgau.errors import DomainError
 from qorgau.migrate import SchemaBehind, ensure_current, upgrade
 
@@ -57,7 +57,8 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 def _sessions(settings: Settings):  # type: ignore[no-untyped-def]
     engine = make_engine(settings.resolved_database_url)
-    return engine, make_sessionmaker(engine)
+    # The CLI may run beside a live server on the same SQLite file: write like a request does.
+    return engine, make_sessionmaker(write_engine(engine))
 
 
 def _cli_actor():  # type: ignore[no-untyped-def]

@@ -68,6 +68,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+SQLITE_BEGIN = "qorgau_sqlite_begin"
+
+
+def write_engine(engine: Engine) -> Engine:
+    """The same engine (and pool) for units of work that change data. On SQLite their
+    transactions begin IMMEDIATE; other databases need nothing different."""
+    return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine. SQLite gets WAL, foreign keys, a busy timeout, and transactions
     that SQLAlchemy (not the sqlite3 module) begins, so SAVEPOINTs work."""
@@ -99,7 +108,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # "IMMEDIATE" for work that will write (see write_engine): it takes the write lock at
+        # the start, waiting its turn, instead of failing later when it must upgrade a read
+        # snapshot that another writer has moved past.
+        conn.exec_driver_sql("BEGIN " + conn.get_execution_options().get(SQLITE_BEGIN, ""))
 
 
 def make_sessionmaker(engine_or_conn: Any, **kwargs: Any) -> sessionmaker[Session]:

@@ -14,7 +14,7 @@ from qorgau import __version__
 from qorgau.auth import pages as auth_pages
 from qorgau.auth import routes as auth_routes
 from qorgau.config import Settings
-from qorgau.db import make_engine, make_sessionmaker
+from qorgau.db import make_engine, make_sessionmaker, write_engine
 from qorgau.web import errors
 from qorgau.web import pages as shell_pages
 from qorgau.web.render import make_templates
@@ -46,6 +46,8 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = session_factory or make_sessionmaker(engine)
+    # State-changing requests take the write lock at their start on SQLite (db.write_engine).
+    app.state.write_sessionmaker = session_factory or make_sessionmaker(write_engine(engine))
     # SQLite runs in WAL mode, where reads never wait for writers (see auth.deps.principal_of).
     app.state.reads_never_wait = engine.dialect.name == "sqlite"
     app.state.templates = make_templates()

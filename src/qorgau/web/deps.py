@@ -39,7 +39,8 @@ async def _db(request: Request) -> AsyncIterator[Session]:
     an error the client sees, not a success that was never stored. Opening a session does no
     I/O; the commit or rollback runs in the thread pool only if the route used the database.
     """
-    session = request.app.state.sessionmaker()
+    reads_only = request.method in ("GET", "HEAD", "OPTIONS")
+    session = (request.app.state.sessionmaker if reads_only else request.app.state.write_sessionmaker)()
     try:
         yield session
         if session.in_transaction():
