@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from qorgau.audit.models import AuditEvent, Outcome
+from qorgau.audit.models import AuditEvent, AuditLeaf, Outcome
 from qorgau.auth import service
 from qorgau.auth.deps import AgencyAdmin
 from qorgau.auth.models import Agency
@@ -48,12 +48,14 @@ def test_a_change_that_fails_part_way_leaves_neither_the_change_nor_its_event(ap
 
     admin_headers = bearer(db, make_user(db, Role.ADMINISTRATOR))
     events_before = db.scalar(select(func.count()).select_from(AuditEvent))
+    leaves_before = db.scalar(select(func.count()).select_from(AuditLeaf))
     response = client.post("/api/v1/test-only/half-done", headers=admin_headers)
     assert response.status_code == 500
     assert "disk" not in response.text and "Traceback" not in response.text
     assert db.scalar(select(Agency).where(Agency.code == "TJ-HALF")) is None
     assert not [e for e in _events(db, "agency.create") if e.request_id == response.headers["x-request-id"]]
     assert db.scalar(select(func.count()).select_from(AuditEvent)) == events_before
+    assert db.scalar(select(func.count()).select_from(AuditLeaf)) == leaves_before
 
 
 def test_a_refused_request_is_audited_though_nothing_else_of_it_is_kept(client, db):

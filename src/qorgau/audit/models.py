@@ -1,4 +1,4 @@
-"""The audit event table. A later issue turns these rows into a Merkle-tree log."""
+"""Tables of the audit room: the events, and the append-only Merkle-tree log built from them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Index, String, Uuid
+from sqlalchemy import JSON, BigInteger, Enum, Index, Integer, LargeBinary, SmallInteger, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qorgau.db import Base, UTCDateTime, utcnow, uuid7
@@ -44,3 +44,37 @@ class AuditEvent(Base):
     )
     # Non-personal facts about the event (changed field names, a break-glass reason id, ...).
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class AuditLogHead(Base):
+    """The log's one head row: its size, and the salt of the pseudonyms in its entries. Every
+    append locks this row, which gives each leaf its place in one order."""
+
+    __tablename__ = "audit_log_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
+    size: Mapped[int] = mapped_column(BigInteger)
+    # Never published: without it nobody outside can tell which record an entry is about.
+    pseudonym_salt: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class AuditLeaf(Base):
+    """One leaf per audit event: the canonical entry (no personal data) and its RFC 9162 hash."""
+
+    __tablename__ = "audit_leaves"
+
+    leaf_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    entry: Mapped[bytes] = mapped_column(LargeBinary)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class AuditTreeNode(Base):
+    """The hash of a perfect subtree: 2**level leaves from node_index * 2**level on. Level 0
+    repeats the leaf hashes so that every proof reads from this one table."""
+
+    __tablename__ = "audit_tree_nodes"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    node_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))

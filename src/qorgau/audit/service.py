@@ -1,5 +1,6 @@
 """The one function that writes audit events. Every change and every read of a sensitive
-record goes through record(), inside the transaction of the change it describes."""
+record goes through record(), inside the transaction of the change it describes; the event
+becomes the next leaf of the verifiable log (audit.log) in that same transaction."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from qorgau.audit import log
 from qorgau.audit.models import AuditEvent, Outcome
 from qorgau.auth.principal import Principal
+from qorgau.db import utcnow, uuid7
 
 
 def record(
@@ -23,6 +26,8 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
+        id=uuid7(),
+        occurred_at=utcnow(),
         actor_user_id=actor.user_id,
         actor_agency_id=actor.agency_id,
         action=action,
@@ -33,4 +38,5 @@ def record(
         details=details,
     )
     db.add(event)
+    log.append(db, event)
     return event
