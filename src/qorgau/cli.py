@@ -27,9 +27,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="The verifiable audit log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(audit_app, name="audit")
 
 console = Console()
 err = Console(stderr=True)
@@ -261,6 +263,51 @@ def tokens_revoke(token_id: uuid.UUID) -> None:
     except DomainError as exc:
         raise _fail(exc.detail) from None
     console.print(f"Revoked token {token_id}.")
+
+
+# --- audit -------------------------------------------------------------------------------------
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign and keep a checkpoint of the audit log's current head, and print it."""
+    from qorgau.audit import transparency
+
+    settings = Settings()
+    _, factory = _sessions(settings)
+    with unit_of_work(factory) as db:
+        note = transparency.publish_checkpoint(db, settings).note
+    sys.stdout.write(note)  # verbatim: a signed note must not be wrapped or styled
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Rebuild the audit log from its leaves and check every event, node and checkpoint against
+    it. Exits 1 naming the first problem."""
+    from rich.progress import Progress
+
+    from qorgau.audit import log, transparency
+    from qorgau.audit.verify import LogTampered, verify_log
+
+    settings = Settings()
+    _, factory = _sessions(settings)
+    public_key = transparency.signing_key(settings).public_key()
+    with unit_of_work(factory) as db, Progress(console=err, transient=True) as bar:
+        task = bar.add_task("verifying leaves", total=log.size(db))
+        try:
+            result = verify_log(
+                db,
+                settings.audit_log_origin,
+                public_key,
+                progress=lambda done: bar.update(task, completed=done),
+            )
+        except LogTampered as exc:
+            raise _fail(f"the audit log does not verify: {exc}") from None
+    console.print(
+        f"The audit log verifies: {result.tree_size} leaves, {result.checkpoints} checkpoints, "
+        f"root {result.root.hex()}.",
+        soft_wrap=True,
+    )
 
 
 def main() -> None:

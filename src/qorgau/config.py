@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
@@ -40,6 +41,8 @@ class Settings(BaseSettings):
     # per-address sign-in throttle would lock them out together.
     trusted_proxies: str | None = None
     log_level: str = "INFO"
+    # The audit log's name in its checkpoints (C2SP "origin"); by default made from the node id.
+    log_origin: str | None = None
 
     @field_validator("node_country")
     @classmethod
@@ -61,6 +64,10 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'qorgau.sqlite3').resolve()}"
 
+    @property
+    def audit_log_origin(self) -> str:
+        return self.log_origin or f"qorgau.{self.node_country.lower()}/{self.secrets.node_id}"
+
     @cached_property
     def secrets(self) -> NodeSecrets:
         return load_or_create_secrets(self.data_dir)
@@ -73,39 +80,52 @@ class NodeSecrets:
     mac_key: bytes
     # AES-256-GCM key for small secrets stored in the database (TOTP seeds).
     secret_box_key: bytes
+    # Ed25519 private key (raw 32 bytes) that signs the audit log's checkpoints.
+    log_signing_key: bytes
 
 
 SECRETS_FILE = "secrets.json"
+_NEW_SECRET = {
+    "node_id": lambda: str(uuid.uuid4()),
+    "mac_key": lambda: secrets.token_hex(32),
+    "secret_box_key": lambda: secrets.token_hex(32),
+    "log_signing_key": lambda: secrets.token_hex(32),
+}
 
 
 def load_or_create_secrets(data_dir: Path) -> NodeSecrets:
-    """Read the node's secrets, creating them (mode 0600) on first start.
+    """Read the node's secrets (mode 0600), creating any that are missing: all of them on first
+    start, a new kind of key when an upgrade brings one. Existing keys are never replaced.
 
-    Creation uses O_EXCL so two processes starting at once cannot write two different keys.
+    A lock file makes processes that start together agree on one set, and the file is replaced
+    whole (write, fsync, rename), so a crash never leaves it half-written.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / SECRETS_FILE
-    if not path.exists():
-        payload = {
-            "node_id": str(uuid.uuid4()),
-            "mac_key": secrets.token_hex(32),
-            "secret_box_key": secrets.token_hex(32),
-        }
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
+    if path.exists():
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            raise PermissionError(
+                f"{path} is readable by other users (mode {oct(mode)}); run: chmod 600 {path}"
+            )
+    with (data_dir / ".secrets.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        raw = json.loads(path.read_text()) if path.exists() else {}
+        missing = [name for name in _NEW_SECRET if name not in raw]
+        if missing:
+            raw.update({name: _NEW_SECRET[name]() for name in missing})
+            tmp = path.with_suffix(".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as fh:
-                json.dump(payload, fh)
-    mode = path.stat().st_mode & 0o777
-    if mode & 0o077:
-        raise PermissionError(f"{path} is readable by other users (mode {oct(mode)}); run: chmod 600 {path}")
-    raw = json.loads(path.read_text())
+                json.dump(raw, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
     return NodeSecrets(
         node_id=uuid.UUID(raw["node_id"]),
         mac_key=bytes.fromhex(raw["mac_key"]),
         secret_box_key=bytes.fromhex(raw["secret_box_key"]),
+        log_signing_key=bytes.fromhex(raw["log_signing_key"]),
     )
 
 

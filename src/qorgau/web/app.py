@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from qorgau import __version__
+from qorgau.audit import routes as audit_routes
 from qorgau.auth import pages as auth_pages
 from qorgau.auth import routes as auth_routes
 from qorgau.config import Settings
@@ -55,6 +56,7 @@ def create_app(
 
     errors.install(app)
     app.include_router(auth_routes.router)
+    app.include_router(audit_routes.router)
     app.include_router(shell_pages.router)
     app.include_router(auth_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -20,7 +20,9 @@ PROBLEM = "application/problem+json"
 
 
 def wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+    return request.url.path.startswith(
+        ("/api/", "/transparency/")
+    ) or "application/json" in request.headers.get("accept", "")
 
 
 def problem(request: Request, status: int, title: str, detail: str, **extra: Any) -> Response:

@@ -1,0 +1,76 @@
+"""Public transparency endpoints: anyone may check the audit log without signing in."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from starlette.responses import PlainTextResponse
+
+from qorgau.audit import transparency
+from qorgau.auth.deps import Public
+from qorgau.errors import NotFound
+from qorgau.i18n import _
+from qorgau.web.deps import DB, AppSettings
+from qorgau.web.problems import PROBLEM_RESPONSES
+
+router = APIRouter(
+    prefix="/transparency",
+    tags=["transparency"],
+    dependencies=[Public],
+    responses={k: v for k, v in PROBLEM_RESPONSES.items() if k in (400, 404, 422)},
+)
+
+Size = Annotated[int, Query(ge=0, le=2**62)]
+
+
+class VerifierKey(BaseModel):
+    origin: str
+    verifier_key: str
+
+
+class InclusionProof(BaseModel):
+    leaf_index: int
+    tree_size: int
+    leaf_hash: str
+    inclusion_path: list[str]
+
+
+class ConsistencyProof(BaseModel):
+    first: int
+    second: int
+    consistency_path: list[str]
+
+
+class Entry(BaseModel):
+    leaf_index: int
+    entry: str
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse, summary="The newest signed checkpoint")
+def checkpoint(db: DB) -> PlainTextResponse:
+    latest = transparency.latest_checkpoint(db)
+    if latest is None:
+        raise NotFound(_("No checkpoint has been published yet."))
+    return PlainTextResponse(latest.note)
+
+
+@router.get("/key", response_model=VerifierKey, summary="The key that signs this node's checkpoints")
+def key(settings: AppSettings) -> VerifierKey:
+    return VerifierKey(origin=settings.audit_log_origin, verifier_key=transparency.verifier_key(settings))
+
+
+@router.get("/proof/inclusion", response_model=InclusionProof, summary="Inclusion proof (RFC 9162)")
+def inclusion_proof(db: DB, leaf_index: Size, tree_size: Size) -> Any:
+    return transparency.inclusion(db, leaf_index, tree_size)
+
+
+@router.get("/proof/consistency", response_model=ConsistencyProof, summary="Consistency proof (RFC 9162)")
+def consistency_proof(db: DB, first: Size, second: Size) -> Any:
+    return transparency.consistency(db, first, second)
+
+
+@router.get("/entries", response_model=list[Entry], summary="Log entries [start, end), at most 1,000")
+def entries(db: DB, start: Size, end: Size) -> Any:
+    return transparency.entries(db, start, end)

@@ -1,0 +1,94 @@
+"""What outside observers may see of the audit log, without signing in and without personal
+data: signed checkpoints, proofs, the entries, and the node's verifier key."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qorgau.audit import checkpoint as cp
+from qorgau.audit import log
+from qorgau.audit.models import AuditCheckpoint, AuditLeaf
+from qorgau.config import Settings
+from qorgau.errors import InvalidInput, NotFound
+from qorgau.i18n import _
+
+MAX_ENTRIES = 1000
+
+
+def signing_key(settings: Settings) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(settings.secrets.log_signing_key)
+
+
+def verifier_key(settings: Settings) -> str:
+    return cp.verifier_key(settings.audit_log_origin, signing_key(settings).public_key())
+
+
+def publish_checkpoint(db: Session, settings: Settings) -> AuditCheckpoint:
+    """Sign the log's current head, unless the newest checkpoint already covers it."""
+    size = log.size(db)
+    latest = latest_checkpoint(db)
+    if latest is not None and latest.tree_size == size:
+        return latest
+    root = log.root(db, size)
+    note = cp.sign(
+        cp.Checkpoint(settings.audit_log_origin, size, root), settings.audit_log_origin, signing_key(settings)
+    )
+    checkpoint = AuditCheckpoint(tree_size=size, root_hash=root, note=note)
+    db.add(checkpoint)
+    db.flush()
+    return checkpoint
+
+
+def latest_checkpoint(db: Session) -> AuditCheckpoint | None:
+    return db.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size.desc()).limit(1))
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+def _check_size(db: Session, tree_size: int, field: str) -> None:
+    current = log.size(db)
+    if not 1 <= tree_size <= current:
+        raise InvalidInput(_("The tree size must be between 1 and %(n)d.") % {"n": current}, field=field)
+
+
+def inclusion(db: Session, leaf_index: int, tree_size: int) -> dict[str, Any]:
+    _check_size(db, tree_size, "tree_size")
+    if not 0 <= leaf_index < tree_size:
+        raise InvalidInput(_("The leaf index must be below the tree size."), field="leaf_index")
+    leaf_hash = db.scalar(select(AuditLeaf.leaf_hash).where(AuditLeaf.leaf_index == leaf_index))
+    if leaf_hash is None:
+        raise NotFound(_("No such leaf."), field="leaf_index")
+    path = log.inclusion_proof(db, leaf_index, tree_size)
+    return {
+        "leaf_index": leaf_index,
+        "tree_size": tree_size,
+        "leaf_hash": _b64(leaf_hash),
+        "inclusion_path": [_b64(h) for h in path],
+    }
+
+
+def consistency(db: Session, first: int, second: int) -> dict[str, Any]:
+    _check_size(db, second, "second")
+    if not 1 <= first <= second:
+        raise InvalidInput(_("The first size must be between 1 and the second."), field="first")
+    path = log.consistency_proof(db, first, second)
+    return {"first": first, "second": second, "consistency_path": [_b64(h) for h in path]}
+
+
+def entries(db: Session, start: int, end: int) -> list[dict[str, Any]]:
+    if start < 0 or end <= start:
+        raise InvalidInput(_("Give 0 <= start < end."), field="end")
+    end = min(end, start + MAX_ENTRIES)
+    rows = db.execute(
+        select(AuditLeaf.leaf_index, AuditLeaf.entry)
+        .where(AuditLeaf.leaf_index >= start, AuditLeaf.leaf_index < end)
+        .order_by(AuditLeaf.leaf_index)
+    )
+    return [{"leaf_index": index, "entry": entry.decode()} for index, entry in rows]

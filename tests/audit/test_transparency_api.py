@@ -1,0 +1,85 @@
+"""The public transparency endpoints: an observer with no account checks the log over HTTP."""
+
+from __future__ import annotations
+
+import base64
+
+from qorgau.audit import checkpoint as cp
+from qorgau.audit import merkle, transparency
+from qorgau.auth.permissions import Role
+from tests.support import bearer, make_user
+
+
+def test_an_observer_verifies_inclusion_and_consistency_without_signing_in(client, db, settings):
+    admin = make_user(db, Role.ADMINISTRATOR)
+    headers = bearer(db, admin)
+    assert client.get("/transparency/checkpoint").status_code == 404
+    created_codes, created_ids = [], []
+    for i in range(3):
+        created_codes.append(f"KZ-HOT-T{i}")
+        created = client.post(
+            "/api/v1/agencies",
+            headers=headers,
+            json={"code": f"KZ-HOT-T{i}", "name": "Hotline", "country": "KZ", "kind": "hotline"},
+        )
+        created_ids.append(created.json()["id"])
+    transparency.publish_checkpoint(db, settings)
+    old_note = client.get("/transparency/checkpoint").text
+    for i in range(4):
+        client.post(
+            "/api/v1/agencies",
+            headers=headers,
+            json={"code": f"UZ-HOT-T{i}", "name": "Hotline", "country": "UZ", "kind": "hotline"},
+        )
+    transparency.publish_checkpoint(db, settings)
+
+    key = client.get("/transparency/key").json()
+    name, public_key = cp.parse_verifier_key(key["verifier_key"])
+    old = cp.verify(old_note, name, public_key)
+    new = cp.verify(client.get("/transparency/checkpoint").text, name, public_key)
+    assert new.tree_size > old.tree_size
+
+    consistency = client.get(
+        "/transparency/proof/consistency", params={"first": old.tree_size, "second": new.tree_size}
+    ).json()
+    path = [base64.b64decode(h) for h in consistency["consistency_path"]]
+    assert merkle.verify_consistency(old.tree_size, new.tree_size, old.root_hash, new.root_hash, path)
+
+    entries = client.get("/transparency/entries", params={"start": 0, "end": new.tree_size}).json()
+    assert [e["leaf_index"] for e in entries] == list(range(new.tree_size))
+    for e in entries:
+        proof = client.get(
+            "/transparency/proof/inclusion",
+            params={"leaf_index": e["leaf_index"], "tree_size": new.tree_size},
+        ).json()
+        leaf_hash = merkle.leaf_hash(e["entry"].encode())
+        assert base64.b64decode(proof["leaf_hash"]) == leaf_hash
+        assert merkle.verify_inclusion(
+            leaf_hash,
+            e["leaf_index"],
+            new.tree_size,
+            [base64.b64decode(h) for h in proof["inclusion_path"]],
+            new.root_hash,
+        )
+    # The records the events are about appear only as pseudonyms.
+    published = str(entries)
+    assert all(code not in published for code in created_codes)
+    assert all(agency_id not in published for agency_id in created_ids)
+
+
+def test_bad_proof_requests_get_a_clear_4xx(client, db, settings):
+    make_user(db, Role.CASE_WORKER)
+    size = transparency.publish_checkpoint(db, settings).tree_size
+    cases = [
+        ("/transparency/proof/inclusion", {"leaf_index": size, "tree_size": size}, "leaf_index"),
+        ("/transparency/proof/inclusion", {"leaf_index": 0, "tree_size": size + 1}, "tree_size"),
+        ("/transparency/proof/consistency", {"first": size + 1, "second": size}, "first"),
+        ("/transparency/proof/consistency", {"first": 1, "second": 10**9}, "second"),
+        ("/transparency/entries", {"start": 5, "end": 5}, "end"),
+        ("/transparency/entries", {"start": -1, "end": 5}, "start"),
+    ]
+    for path, params, field in cases:
+        response = client.get(path, params=params)
+        assert response.status_code == 422, (path, params, response.status_code)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert field in {e["field"] for e in response.json()["errors"]}, (path, params, response.json())
