@@ -123,16 +123,22 @@ class LiveServer:
     process: subprocess.Popen[bytes]
     log_path: Path
 
-    def qorgau(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`qorgau ARGS` on this server's database and data directory."""
         return subprocess.run(
             [sys.executable, "-m", "qorgau", *args],
             env=self.env,
             input=stdin,
             capture_output=True,
             text=True,
-            check=True,
             timeout=120,
         )
+
+    def qorgau(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """The same, and it must succeed."""
+        done = self.run(*args, stdin=stdin)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done
 
 
 @contextmanager

@@ -281,15 +281,34 @@ def audit_checkpoint() -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="Verify another node's log from its public endpoints, against the last checkpoint "
+            "seen there (remembered in the data directory)."
+        ),
+    ] = None,
+) -> None:
     """Rebuild the audit log from its leaves and check every event, node and checkpoint against
-    it. Exits 1 naming the first problem."""
+    it; or, with --url, check another node's log. Exits 1 naming the first problem."""
+    settings = Settings()
+    if url is not None:
+        from qorgau.audit.remote import RemoteLogError, observe
+
+        try:
+            seen = observe(url, settings.data_dir / "observed")
+        except RemoteLogError as exc:
+            raise _fail(str(exc)) from None
+        since = f" (consistent with size {seen.previous_size} seen before)" if seen.previous_size else ""
+        console.print(f"{seen.origin}: checkpoint at size {seen.tree_size} verifies{since}.", soft_wrap=True)
+        return
+
     from rich.progress import Progress
 
     from qorgau.audit import log, transparency
     from qorgau.audit.verify import LogTampered, verify_log
 
-    settings = Settings()
     _, factory = _sessions(settings)
     public_key = transparency.signing_key(settings).public_key()
     with unit_of_work(factory) as db, Progress(console=err, transient=True) as bar:
@@ -308,6 +327,23 @@ def audit_verify() -> None:
         f"root {result.root.hex()}.",
         soft_wrap=True,
     )
+
+
+@audit_app.command("witness")
+def audit_witness(url: Annotated[str, typer.Option(help="The node whose log to witness.")]) -> None:
+    """Check another node's newest checkpoint (as verify --url does) and co-sign it with this
+    node's key; prints the co-signed note."""
+    from qorgau.audit import transparency
+    from qorgau.audit.remote import RemoteLogError, witness
+
+    settings = Settings()
+    try:
+        note = witness(
+            url, settings.data_dir / "observed", settings.audit_log_origin, transparency.signing_key(settings)
+        )
+    except RemoteLogError as exc:
+        raise _fail(str(exc)) from None
+    sys.stdout.write(note)
 
 
 def main() -> None:

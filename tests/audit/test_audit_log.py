@@ -117,3 +117,21 @@ def test_upgrading_a_database_with_events_makes_them_leaves(tmp_path):
             assert db.scalar(select(func.count()).select_from(AuditLeaf)) == 5
             assert log.root(db, 5) == _rebuilt_root(db)
         engine.dispose()
+
+
+def test_a_batch_of_events_becomes_consecutive_leaves(db):
+    from qorgau.audit.service import Happening, record_many
+    from qorgau.auth.principal import system_principal
+
+    before = log.size(db)
+    first = record_many(db, system_principal(), [Happening("import.row", "row", str(i)) for i in range(37)])
+    second = record_many(db, system_principal(), [Happening("import.row", "row", str(i)) for i in range(29)])
+    db.flush()
+    ordered = list(
+        db.scalars(
+            select(AuditLeaf.event_id).where(AuditLeaf.leaf_index >= before).order_by(AuditLeaf.leaf_index)
+        )
+    )
+    assert ordered == first + second
+    size = log.size(db)
+    assert size == before + 66 and log.root(db, size) == _rebuilt_root(db)

@@ -3,14 +3,27 @@ tree heads and proofs from the stored perfect subtrees (O(log n) rows each)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select, tuple_
+from collections.abc import Mapping, Sequence
+from functools import cache, partial
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from qorgau.audit import merkle
 from qorgau.audit.entry import encode_entry
-from qorgau.audit.models import AuditEvent, AuditLeaf, AuditLogHead, AuditTreeNode
+from qorgau.audit.models import (
+    AUDIT_LEAVES,
+    AUDIT_TREE_NODES,
+    AuditEvent,
+    AuditLogHead,
+    AuditTreeNode,
+    Outcome,
+)
 
 HEAD_ID = 1
+# A proof needs at most about 2 * log2(size) nodes; bigger sets (verification) go in chunks.
+_NODES_PER_QUERY = 128
 
 
 def _head(db: Session, *, for_update: bool) -> AuditLogHead:
@@ -25,49 +38,70 @@ def _head(db: Session, *, for_update: bool) -> AuditLogHead:
     return head
 
 
-def entry_for(event: AuditEvent, salt: bytes) -> bytes:
+def entry_for(event: Mapping[str, Any] | AuditEvent, salt: bytes) -> bytes:
+    """The canonical entry of an audit event, given as its row values or as a loaded row."""
+    value = event.__getitem__ if isinstance(event, Mapping) else partial(getattr, event)
     return encode_entry(
         salt,
-        event_id=event.id,
-        occurred_at=event.occurred_at,
-        actor_user_id=event.actor_user_id,
-        actor_agency_id=event.actor_agency_id,
-        action=event.action,
-        object_type=event.object_type,
-        object_id=event.object_id,
-        outcome=event.outcome.value,
-        details=event.details,
+        event_id=value("id"),
+        occurred_at=value("occurred_at"),
+        actor_user_id=value("actor_user_id"),
+        actor_agency_id=value("actor_agency_id"),
+        action=value("action"),
+        object_type=value("object_type"),
+        object_id=value("object_id"),
+        outcome=Outcome(value("outcome")).value,
+        details=value("details"),
     )
+
+
+@cache
+def _nodes_query(count: int) -> Select[int, int, bytes]:
+    """SELECT of `count` nodes by primary key, built once per count: a proof runs on every
+    request for one, and building the expression costs more than running it. Each OR term is
+    a primary-key lookup on both databases."""
+    terms = [
+        and_(AuditTreeNode.level == bindparam(f"l{i}"), AuditTreeNode.node_index == bindparam(f"n{i}"))
+        for i in range(count)
+    ]
+    return select(AuditTreeNode.level, AuditTreeNode.node_index, AuditTreeNode.hash).where(or_(*terms))
 
 
 def stored_nodes(db: Session, nodes: set[merkle.Node]) -> dict[merkle.Node, bytes]:
-    if not nodes:
-        return {}
-    rows = db.execute(
-        select(AuditTreeNode.level, AuditTreeNode.node_index, AuditTreeNode.hash).where(
-            tuple_(AuditTreeNode.level, AuditTreeNode.node_index).in_(sorted(nodes))
-        )
-    )
-    found = {(level, index): h for level, index, h in rows}
+    found: dict[merkle.Node, bytes] = {}
+    ordered = sorted(nodes)
+    for start in range(0, len(ordered), _NODES_PER_QUERY):
+        chunk = ordered[start : start + _NODES_PER_QUERY]
+        params = {}
+        for i, (level, index) in enumerate(chunk):
+            params[f"l{i}"], params[f"n{i}"] = level, index
+        found.update(((level, index), h) for level, index, h in db.execute(_nodes_query(len(chunk)), params))
     missing = nodes - found.keys()
     if missing:
         raise LookupError(f"audit tree nodes missing: {sorted(missing)[:5]}")
     return found
 
 
-def append(db: Session, event: AuditEvent) -> AuditLeaf:
-    """Make `event` the next leaf of the log, in the caller's transaction."""
+def append(db: Session, events: Sequence[Mapping[str, Any]]) -> None:
+    """Make `events` the next leaves of the log, in order, in the caller's transaction. A batch
+    locks the head once and writes its leaves and nodes in two statements."""
+    if not events:
+        return
     head = _head(db, for_update=True)
-    index = head.size
-    entry = entry_for(event, head.pseudonym_salt)
-    leaf_hash = merkle.leaf_hash(entry)
-    siblings = stored_nodes(db, merkle.left_siblings(index))
-    leaf = AuditLeaf(leaf_index=index, event_id=event.id, entry=entry, leaf_hash=leaf_hash)
-    db.add(leaf)
-    for (level, node_index), h in merkle.completed_nodes(index, leaf_hash, siblings.__getitem__):
-        db.add(AuditTreeNode(level=level, node_index=node_index, hash=h))
-    head.size = index + 1
-    return leaf
+    start = head.size
+    # The perfect subtrees covering the log so far are exactly the left siblings new leaves need.
+    known = stored_nodes(db, set(merkle.perfect_cover(0, start))) if start else {}
+    leaves, nodes = [], []
+    for index, event in enumerate(events, start):
+        entry = entry_for(event, head.pseudonym_salt)
+        leaf_hash = merkle.leaf_hash(entry)
+        leaves.append({"leaf_index": index, "event_id": event["id"], "entry": entry, "leaf_hash": leaf_hash})
+        for (level, node_index), h in merkle.completed_nodes(index, leaf_hash, known.__getitem__):
+            known[(level, node_index)] = h
+            nodes.append({"level": level, "node_index": node_index, "hash": h})
+    db.execute(insert(AUDIT_LEAVES), leaves)
+    db.execute(insert(AUDIT_TREE_NODES), nodes)
+    head.size = start + len(events)
 
 
 def size(db: Session) -> int:

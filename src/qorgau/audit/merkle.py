@@ -101,15 +101,6 @@ def proof(ranges: Sequence[tuple[int, int]], perfect: Mapping[Node, bytes]) -> l
     return [hash_range(lo, hi, perfect) for lo, hi in ranges]
 
 
-def left_siblings(index: int) -> set[Node]:
-    """The stored nodes that appending leaf number `index` combines with (see completed_nodes)."""
-    nodes, level, position = set(), 0, index
-    while position % 2 == 1:
-        nodes.add((level, position - 1))
-        level, position = level + 1, position // 2
-    return nodes
-
-
 def completed_nodes(index: int, leaf: bytes, stored: Callable[[Node], bytes]) -> list[tuple[Node, bytes]]:
     """The perfect subtrees that appending leaf number `index` completes: the leaf itself, and
     each parent whose right edge it is. `stored` gives the left siblings, already stored."""

@@ -5,9 +5,21 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, BigInteger, Enum, Index, Integer, LargeBinary, SmallInteger, String, Text, Uuid
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Enum,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qorgau.db import Base, UTCDateTime, utcnow, uuid7
@@ -89,3 +101,9 @@ class AuditCheckpoint(Base):
     root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     note: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The tables themselves, for bulk Core inserts (typed as tables, which __table__ is not).
+AUDIT_EVENTS = cast(Table, AuditEvent.__table__)
+AUDIT_LEAVES = cast(Table, AuditLeaf.__table__)
+AUDIT_TREE_NODES = cast(Table, AuditTreeNode.__table__)

@@ -5,14 +5,28 @@ becomes the next leaf of the verifiable log (audit.log) in that same transaction
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from qorgau.audit import log
-from qorgau.audit.models import AuditEvent, Outcome
+from qorgau.audit.models import AUDIT_EVENTS, Outcome
 from qorgau.auth.principal import Principal
 from qorgau.db import utcnow, uuid7
+
+
+@dataclass(frozen=True)
+class Happening:
+    """One thing to record, for record_many."""
+
+    action: str
+    object_type: str
+    object_id: uuid.UUID | str | None = None
+    outcome: Outcome = Outcome.SUCCESS
+    details: dict[str, Any] | None = None
 
 
 def record(
@@ -24,19 +38,33 @@ def record(
     *,
     outcome: Outcome = Outcome.SUCCESS,
     details: dict[str, Any] | None = None,
-) -> AuditEvent:
-    event = AuditEvent(
-        id=uuid7(),
-        occurred_at=utcnow(),
-        actor_user_id=actor.user_id,
-        actor_agency_id=actor.agency_id,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id) if object_id is not None else None,
-        request_id=actor.request_id,
-        outcome=outcome,
-        details=details,
-    )
-    db.add(event)
-    log.append(db, event)
-    return event
+) -> uuid.UUID:
+    """Record one event; returns its id."""
+    (event_id,) = record_many(db, actor, [Happening(action, object_type, object_id, outcome, details)])
+    return event_id
+
+
+def record_many(db: Session, actor: Principal, happenings: Iterable[Happening]) -> list[uuid.UUID]:
+    """Record several events by one actor (bulk work: imports, loaders) as one batch of leaves."""
+    now = utcnow()
+    events: list[dict[str, Any]] = [
+        {
+            "id": uuid7(),
+            "occurred_at": now,
+            "actor_user_id": actor.user_id,
+            "actor_agency_id": actor.agency_id,
+            "action": h.action,
+            "object_type": h.object_type,
+            "object_id": str(h.object_id) if h.object_id is not None else None,
+            "request_id": actor.request_id,
+            "outcome": h.outcome,
+            "details": h.details,
+        }
+        for h in happenings
+    ]
+    if events:
+        # Core, not ORM objects: an audit row is never loaded back into this session, and bulk
+        # work should not pay for identity-map bookkeeping.
+        db.execute(insert(AUDIT_EVENTS), events)
+        log.append(db, events)
+    return [e["id"] for e in events]

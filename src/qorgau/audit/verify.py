@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qorgau.audit import checkpoint as cp
@@ -61,15 +61,10 @@ class _CompactRange:
 
 
 def _check_nodes(db: Session, computed: list[tuple[int, int, bytes]]) -> None:
-    keys = [(level, index) for level, index, _h in computed]
-    stored = {
-        (level, index): h
-        for level, index, h in db.execute(
-            select(AuditTreeNode.level, AuditTreeNode.node_index, AuditTreeNode.hash).where(
-                tuple_(AuditTreeNode.level, AuditTreeNode.node_index).in_(keys)
-            )
-        )
-    }
+    try:
+        stored = log.stored_nodes(db, {(level, index) for level, index, _h in computed})
+    except LookupError as exc:
+        raise LogTampered(str(exc)) from exc
     for level, index, h in computed:
         if stored.get((level, index)) != h:
             raise LogTampered(f"stored tree node (level {level}, index {index}) does not match the leaves")

@@ -56,8 +56,8 @@ def _backfill() -> None:
     from qorgau.audit.models import AuditEvent
 
     session = Session(bind=op.get_bind())
-    for event in session.scalars(sa.select(AuditEvent).order_by(AuditEvent.occurred_at, AuditEvent.id)):
-        log.append(session, event)
+    query = sa.select(AuditEvent.__table__).order_by(AuditEvent.occurred_at, AuditEvent.id)
+    log.append(session, [dict(row._mapping) for row in session.execute(query)])
     session.flush()
 
 
