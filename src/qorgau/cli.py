@@ -104,7 +104,7 @@ def serve(
         ensure_current(engine)
     except SchemaBehind as exc:
         raise _fail(str(exc)) from None
-    app_ = create_app(settings, engine=engine)
+    app_ = create_app(settings, engine=engine, background=True)
     console.print(f"Qorgau is at http://{host}:{port}/  (Ctrl+C stops it)")
     uvicorn.run(
         app_,

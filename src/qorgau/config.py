@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # per-address sign-in throttle would lock them out together.
     trusted_proxies: str | None = None
     log_level: str = "INFO"
+    # How often `qorgau serve` signs a checkpoint of the audit log (0: only on demand).
+    checkpoint_seconds: int = 300
     # The audit log's name in its checkpoints (C2SP "origin"); by default made from the node id.
     log_origin: str | None = None
 

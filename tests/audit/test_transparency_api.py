@@ -83,3 +83,22 @@ def test_bad_proof_requests_get_a_clear_4xx(client, db, settings):
         assert response.status_code == 422, (path, params, response.status_code)
         assert response.headers["content-type"] == "application/problem+json"
         assert field in {e["field"] for e in response.json()["errors"]}, (path, params, response.json())
+
+
+def test_a_serving_node_signs_checkpoints_on_its_own(tmp_path, monkeypatch):
+    import time
+
+    import httpx
+
+    from tests.support import fresh_database, live_server
+
+    monkeypatch.setenv("QORGAU_CHECKPOINT_SECONDS", "1")
+    with fresh_database(tmp_path, "interval") as url, live_server(tmp_path, url) as server:
+        server.qorgau("demo", "--no-serve", "--password", "Interval-Password-Long-1")
+        deadline = time.monotonic() + 30
+        while True:
+            response = httpx.get(server.url + "/transparency/checkpoint", timeout=10)
+            if response.status_code == 200 and response.text.splitlines()[1] == "35":
+                break  # every demo event is covered by a checkpoint nobody asked for
+            assert time.monotonic() < deadline, "no checkpoint covering the demo data was published"
+            time.sleep(0.5)

@@ -2,26 +2,61 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from qorgau import __version__
 from qorgau.audit import routes as audit_routes
+from qorgau.audit import transparency
 from qorgau.auth import pages as auth_pages
 from qorgau.auth import routes as auth_routes
 from qorgau.config import Settings
-from qorgau.db import make_engine, make_sessionmaker, write_engine
+from qorgau.db import make_engine, make_sessionmaker, unit_of_work, write_engine
 from qorgau.web import errors
 from qorgau.web import pages as shell_pages
 from qorgau.web.render import make_templates
 from qorgau.web.requestctx import RequestContextMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+log = logging.getLogger("qorgau.web")
+
+
+@asynccontextmanager
+async def _periodic_work(app: FastAPI) -> AsyncIterator[None]:
+    task = asyncio.create_task(_publish_checkpoints(app))
+    try:
+        yield
+    finally:
+        task.cancel()
+
+
+async def _publish_checkpoints(app: FastAPI) -> None:
+    """Sign a checkpoint of the audit log every QORGAU_CHECKPOINT_SECONDS, so observers always
+    have a recent one. A failure is logged and retried at the next tick; nothing is queued in
+    memory, since each tick starts from what the database holds."""
+    interval = app.state.settings.checkpoint_seconds
+    if interval <= 0:
+        return
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await run_in_threadpool(_publish_checkpoint, app)
+        except Exception:
+            log.exception("could not publish an audit checkpoint; will retry")
+
+
+def _publish_checkpoint(app: FastAPI) -> None:
+    with unit_of_work(app.state.write_sessionmaker) as db:
+        transparency.publish_checkpoint(db, app.state.settings)
 
 
 def create_app(
@@ -29,13 +64,16 @@ def create_app(
     *,
     engine: Engine | None = None,
     session_factory: sessionmaker[Session] | None = None,
+    background: bool = False,
 ) -> FastAPI:
     """Build the app. Tests pass their own session factory (bound to a connection whose
-    transaction they roll back); everybody else gets one on the settings' database."""
+    transaction they roll back); everybody else gets one on the settings' database.
+    `background` starts the node's periodic work (`qorgau serve` does; tests do not)."""
     settings = settings or Settings()
     logging.getLogger("qorgau").setLevel(settings.log_level)
     engine = engine or make_engine(settings.resolved_database_url)
     app = FastAPI(
+        lifespan=_periodic_work if background else None,
         title="Qorgau API",
         version=__version__,
         description="National Referral Mechanism for victims of trafficking: the JSON API. "
