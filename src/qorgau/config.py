@@ -8,6 +8,7 @@ import os
 import secrets
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
@@ -43,6 +44,17 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # How often `qorgau serve` signs a checkpoint of the audit log (0: only on demand).
     checkpoint_seconds: int = 300
+    # Payments out of the safe fund above these amounts wait for a second person (maker-checker).
+    fund_approval_thresholds: dict[str, Decimal] = Field(
+        default_factory=lambda: {
+            "USD": Decimal(1000),
+            "EUR": Decimal(1000),
+            "KZT": Decimal(500_000),
+            "UZS": Decimal(12_500_000),
+            "KGS": Decimal(87_000),
+            "TJS": Decimal(11_000),
+        }
+    )
     # The audit log's name in its checkpoints (C2SP "origin"); by default made from the node id.
     log_origin: str | None = None
 

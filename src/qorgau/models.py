@@ -3,4 +3,5 @@
 
 def load_all() -> None:
     import qorgau.audit.models
-    import qorgau.auth.models  # noqa: F401
+    import qorgau.auth.models
+    import qorgau.fund.models  # noqa: F401

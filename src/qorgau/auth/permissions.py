@@ -40,6 +40,8 @@ class Permission(StrEnum):
     ANALYTICS_READ = "analytics.read"
     AUDIT_READ = "audit.read"
     FUND_READ = "fund.read"
+    FUND_MANAGE = "fund.manage"  # open accounts, record contributions, payments and reversals
+    FUND_APPROVE = "fund.approve"  # the checker of maker-checker
     TRAINING_MANAGE = "training.manage"
     TRAINING_TAKE = "training.take"
 
@@ -53,17 +55,30 @@ _EVERYONE = {P.ACCOUNT_SELF, P.AGENCY_READ, P.TRAINING_TAKE}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASE_WORKER: frozenset(_EVERYONE | {P.CASE_READ, P.CASE_WRITE, P.REFERRAL_MANAGE, P.SCREENING_RUN}),
     Role.SUPERVISOR: frozenset(
-        _EVERYONE | {P.CASE_READ, P.CASE_WRITE, P.DECISION_MAKE, P.REFERRAL_MANAGE, P.SCREENING_RUN}
+        _EVERYONE
+        | {
+            P.CASE_READ,
+            P.CASE_WRITE,
+            P.DECISION_MAKE,
+            P.REFERRAL_MANAGE,
+            P.SCREENING_RUN,
+            P.FUND_READ,
+            P.FUND_APPROVE,
+        }
     ),
     Role.INVESTIGATOR: frozenset(_EVERYONE | {P.CASE_READ, P.INVESTIGATION_READ, P.SCREENING_RUN}),
     Role.BORDER_GUARD: frozenset(_EVERYONE | {P.CASE_READ, P.CASE_WRITE, P.SCREENING_RUN}),
-    Role.CONSULAR_OFFICER: frozenset(_EVERYONE | {P.CASE_READ, P.CASE_WRITE, P.REPATRIATION_MANAGE}),
+    Role.CONSULAR_OFFICER: frozenset(
+        _EVERYONE | {P.CASE_READ, P.CASE_WRITE, P.REPATRIATION_MANAGE, P.FUND_READ, P.FUND_MANAGE}
+    ),
     Role.HOTLINE_OPERATOR: frozenset(_EVERYONE | {P.TIP_MANAGE}),
     Role.ANTI_CORRUPTION_OFFICER: frozenset(_EVERYONE | {P.TIP_MANAGE, P.CORRUPTION_REPORT_READ}),
     Role.ANALYST: frozenset(_EVERYONE | {P.ANALYTICS_READ}),
     Role.AUDITOR: frozenset(_EVERYONE | {P.AUDIT_READ, P.FUND_READ}),
     Role.TRAINER: frozenset(_EVERYONE | {P.TRAINING_MANAGE}),
-    Role.ADMINISTRATOR: frozenset(_EVERYONE | {P.AGENCY_ADMIN, P.USER_ADMIN, P.AUDIT_READ, P.FUND_READ}),
+    Role.ADMINISTRATOR: frozenset(
+        _EVERYONE | {P.AGENCY_ADMIN, P.USER_ADMIN, P.AUDIT_READ, P.FUND_READ, P.FUND_MANAGE, P.FUND_APPROVE}
+    ),
 }
 
 
