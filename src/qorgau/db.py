@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -29,9 +30,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+_uuid7_lock = threading.Lock()
+_uuid7_last = 0
+
+
 def uuid7() -> uuid.UUID:
     """A time-ordered UUID (RFC 9562 version 7): unique across nodes, and new rows stay
-    together in B-tree indexes. Python 3.11 has no uuid.uuid7, hence these few lines."""
+    together in B-tree indexes. Python 3.11 has no uuid.uuid7, hence these few lines.
+
+    Within this process the values strictly increase (RFC 9562, 6.2: when the clock has not
+    moved on, the previous value plus one), so rows made in one go keep their order."""
+    global _uuid7_last
     ms = time.time_ns() // 1_000_000
     rand = int.from_bytes(secrets.token_bytes(10), "big")
     value = (ms & ((1 << 48) - 1)) << 80
@@ -39,6 +48,13 @@ def uuid7() -> uuid.UUID:
     value |= ((rand >> 68) & 0xFFF) << 64
     value |= 0b10 << 62
     value |= rand & ((1 << 62) - 1)
+    with _uuid7_lock:
+        if value <= _uuid7_last:
+            # Same millisecond: count up in the random bits, keeping the version and variant.
+            value = _uuid7_last + 1
+            if (value >> 62) & 0b11 != 0b10:
+                value = ((value >> 64) + 1) << 64 | 0b10 << 62
+        _uuid7_last = value
     return uuid.UUID(int=value)
 
 

@@ -125,7 +125,10 @@ def test_a_reversal_undoes_a_payment_once_and_the_original_stays(client, fund):
         json={"reason": "Flight cancelled, refunded"},
     )
     assert reversal.status_code == 201
-    assert [p["amount"] for p in reversal.json()["postings"]] == ["300.00", "-300.00"]
+    assert {p["account"]: p["amount"] for p in reversal.json()["postings"]} == {
+        "FUND-USD": "300.00",
+        "COST-TRAVEL-USD": "-300.00",
+    }
     assert balances(client, None) == {"USD": "25000.00"}
     twice = client.post(
         f"/api/v1/fund/transactions/{paid['id']}/reverse", headers=fund["maker"], json={"reason": "again"}
@@ -146,3 +149,12 @@ def test_every_entry_is_audited_and_the_report_names_no_case(client, db, fund):
     assert {"fund.account.open", "fund.transaction.contribution", "fund.transaction.payment"} <= actions
     report = client.get("/transparency/fund").text
     assert "9F2C" not in report and "CASE-ASSISTANCE" in report and "Flights" not in report
+
+
+def test_the_public_report_page_shows_a_chart_and_no_case(client, fund):
+    client.post("/api/v1/fund/transactions", headers=fund["maker"], json=payment("640.50"))
+    client.post("/api/v1/fund/transactions", headers=fund["maker"], json=payment("99.00", "CASE-9F2C-USD"))
+    page = client.get("/fund/report")
+    assert page.status_code == 200 and "<svg" in page.text
+    assert "COST-TRAVEL-USD" in page.text and "640.50" in page.text and "24260.50" in page.text
+    assert "9F2C" not in page.text

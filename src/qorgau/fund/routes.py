@@ -7,7 +7,7 @@ import io
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from qorgau.auth.deps import Public, require
@@ -17,9 +17,11 @@ from qorgau.fund import service
 from qorgau.fund.schemas import AccountCreate, AccountOut, ReversalCreate, TransactionCreate, TransactionOut
 from qorgau.web.deps import DB, AppSettings
 from qorgau.web.problems import PROBLEM_RESPONSES
+from qorgau.web.render import render
 
 router = APIRouter(prefix="/api/v1/fund", tags=["safe fund"], responses=PROBLEM_RESPONSES)
 public_router = APIRouter(prefix="/transparency", tags=["transparency"], dependencies=[Public])
+page_router = APIRouter(include_in_schema=False)
 
 FundReader = Annotated[Principal, Depends(require(Permission.FUND_READ))]
 FundManager = Annotated[Principal, Depends(require(Permission.FUND_MANAGE))]
@@ -64,6 +66,12 @@ def reverse(txn_id: uuid.UUID, body: ReversalCreate, db: DB, principal: FundMana
 @public_router.get("/fund", summary="The safe fund's public report (no personal data)")
 def report(db: DB) -> dict[str, Any]:
     return service.public_report(db)
+
+
+@page_router.get("/fund/report", dependencies=[Public])
+def report_page(request: Request, db: DB) -> Response:
+    data = service.public_report(db)
+    return render(request, "fund/report.html", {"report": data, **service.report_figures(data)})
 
 
 @public_router.get("/fund.csv", summary="The safe fund's spending as CSV", response_class=Response)

@@ -263,3 +263,23 @@ def public_report(db: Session) -> dict[str, Any]:
         if checkpoint
         else None,
     }
+
+
+def report_figures(report: dict[str, Any]) -> dict[str, Any]:
+    """Totals per currency and bar lengths for the report page's chart (pure shaping)."""
+    totals: dict[str, dict[str, str]] = defaultdict(lambda: {"contributions": "0", "balance": "0"})
+    for row in report["contributions"]:
+        totals[row["currency"]]["contributions"] = row["amount"]
+    for row in report["fund_balances"]:
+        totals[row["currency"]]["balance"] = row["amount"]
+    by_category: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for row in report["spending"]:
+        by_category[row["currency"]][row["category"]] += Decimal(row["amount"])
+    charts = {}
+    for currency, categories in sorted(by_category.items()):
+        top = max(categories.values(), default=Decimal(1)) or Decimal(1)
+        charts[currency] = [
+            {"category": cat, "amount": str(amount), "width": max(1, int(360 * amount / top))}
+            for cat, amount in sorted(categories.items(), key=lambda kv: -kv[1])
+        ]
+    return {"totals": dict(sorted(totals.items())), "charts": charts}

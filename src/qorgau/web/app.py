@@ -98,6 +98,7 @@ def create_app(
     app.include_router(audit_routes.router)
     app.include_router(fund_routes.router)
     app.include_router(fund_routes.public_router)
+    app.include_router(fund_routes.page_router)
     app.include_router(shell_pages.router)
     app.include_router(auth_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
