@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from qorgau.audit import checkpoint as cp
-from qorgau.audit import merkle, transparency
+from qorgau.audit import log, merkle, transparency
 from qorgau.auth.permissions import Role
 from tests.support import bearer, make_user
 
@@ -69,7 +69,8 @@ def test_an_observer_verifies_inclusion_and_consistency_without_signing_in(clien
 
 def test_bad_proof_requests_get_a_clear_4xx(client, db, settings):
     make_user(db, Role.CASE_WORKER)
-    size = transparency.publish_checkpoint(db, settings).tree_size
+    transparency.publish_checkpoint(db, settings)
+    size = log.size(db)
     cases = [
         ("/transparency/proof/inclusion", {"leaf_index": size, "tree_size": size}, "leaf_index"),
         ("/transparency/proof/inclusion", {"leaf_index": 0, "tree_size": size + 1}, "tree_size"),
@@ -98,7 +99,7 @@ def test_a_serving_node_signs_checkpoints_on_its_own(tmp_path, monkeypatch):
         deadline = time.monotonic() + 30
         while True:
             response = httpx.get(server.url + "/transparency/checkpoint", timeout=10)
-            if response.status_code == 200 and response.text.splitlines()[1] == "35":
+            if response.status_code == 200 and int(response.text.splitlines()[1]) >= 35:
                 break  # every demo event is covered by a checkpoint nobody asked for
             assert time.monotonic() < deadline, "no checkpoint covering the demo data was published"
             time.sleep(0.5)

@@ -57,9 +57,9 @@ def leaf(db, index: int) -> AuditLeaf:
 
 def test_an_intact_log_verifies(history, db, settings):
     result = check(db, settings)
-    assert result.checkpoints == 2 and result.tree_size == db.scalar(
-        select(AuditCheckpoint.tree_size).order_by(AuditCheckpoint.tree_size.desc()).limit(1)
-    )
+    newest = db.scalar(select(AuditCheckpoint.tree_size).order_by(AuditCheckpoint.tree_size.desc()).limit(1))
+    # The newest checkpoint covers everything but its own publication, which is logged after it.
+    assert result.checkpoints == 2 and result.tree_size == newest + 1
 
 
 def test_a_changed_audit_row_is_found(history, db, settings):
@@ -137,6 +137,14 @@ def test_a_rewritten_checkpoint_is_found(history, db, settings):
     expect_tampering(db, settings, f"checkpoint at size {first.tree_size}: its row does not match")
 
 
+def test_a_deleted_checkpoint_is_found(history, db, settings):
+    first = db.scalar(select(AuditCheckpoint.tree_size).order_by(AuditCheckpoint.tree_size).limit(1))
+    db.execute(delete(AuditCheckpoint).where(AuditCheckpoint.tree_size == first))
+    expect_tampering(
+        db, settings, f"checkpoint at size {first} is missing, though its publication was logged"
+    )
+
+
 def test_a_checkpoint_signed_by_another_key_is_found(history, db, settings):
     size = db.scalar(select(AuditCheckpoint.tree_size).order_by(AuditCheckpoint.tree_size).limit(1))
     forged = cp.sign(
@@ -171,7 +179,8 @@ def test_the_command_exits_1_naming_the_first_bad_entry(tmp_path):
         note = qorgau("audit", "checkpoint").stdout
         assert note.splitlines()[1] == "35" and "\n\n\u2014 " in note
         ok = qorgau("audit", "verify")
-        assert ok.returncode == 0 and "35 leaves, 1 checkpoints" in ok.stdout
+        # 35 demo events and the logged publication of the checkpoint.
+        assert ok.returncode == 0 and "36 leaves, 1 checkpoints" in ok.stdout
 
         from qorgau.db import make_engine
 

@@ -102,6 +102,8 @@ def append(db: Session, events: Sequence[Mapping[str, Any]]) -> None:
     db.execute(insert(AUDIT_LEAVES), leaves)
     db.execute(insert(AUDIT_TREE_NODES), nodes)
     head.size = start + len(events)
+    # Written now, not at some later flush: whoever appends next must see the new size.
+    db.flush()
 
 
 def size(db: Session) -> int:

@@ -20,6 +20,8 @@ from qorgau.audit import checkpoint as cp
 from qorgau.audit import log, merkle
 from qorgau.audit.models import AuditCheckpoint, AuditEvent, AuditLeaf, AuditLogHead, AuditTreeNode
 
+CHECKPOINT_ACTION = "audit.checkpoint"  # as written by audit.transparency.publish_checkpoint
+
 BATCH = 5000
 
 
@@ -124,6 +126,10 @@ def verify_log(
     computed_nodes = sum(expected >> level for level in range(expected.bit_length()))
     if stored_nodes != computed_nodes:
         raise LogTampered(f"{stored_nodes} tree nodes are stored, the leaves make {computed_nodes}")
+    for logged in db.scalars(select(AuditEvent.details).where(AuditEvent.action == CHECKPOINT_ACTION)):
+        size = int((logged or {}).get("tree_size", -1))
+        if size not in checkpoints or checkpoints[size].root_hash.hex() != (logged or {}).get("root_hash"):
+            raise LogTampered(f"the checkpoint at size {size} is missing, though its publication was logged")
     orphan = db.scalar(select(AuditEvent.id).where(~AuditEvent.id.in_(select(AuditLeaf.event_id))).limit(1))
     if orphan is not None:
         raise LogTampered(f"audit event {orphan} has no leaf in the log")
