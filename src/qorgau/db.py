@@ -9,10 +9,11 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -56,6 +57,20 @@ def uuid7() -> uuid.UUID:
                 value = ((value >> 64) + 1) << 64 | 0b10 << 62
         _uuid7_last = value
     return uuid.UUID(int=value)
+
+
+def string_enum(cls: type[StrEnum], name: str, length: int = 40) -> Enum:
+    """An enumeration column stored as its value string with a CHECK constraint: portable across
+    SQLite and PostgreSQL, and a new member needs only a migration of the constraint."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
 
 
 def utcnow() -> datetime:

@@ -10,7 +10,6 @@ from typing import Any, cast
 from sqlalchemy import (
     JSON,
     BigInteger,
-    Enum,
     Index,
     Integer,
     LargeBinary,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from qorgau.db import Base, UTCDateTime, utcnow, uuid7
+from qorgau.db import Base, UTCDateTime, string_enum, utcnow, uuid7
 
 
 class Outcome(StrEnum):
@@ -44,16 +43,7 @@ class AuditEvent(Base):
     object_type: Mapped[str] = mapped_column(String(64))
     object_id: Mapped[str | None] = mapped_column(String(64))
     request_id: Mapped[str | None] = mapped_column(String(64))
-    outcome: Mapped[Outcome] = mapped_column(
-        Enum(
-            Outcome,
-            name="audit_outcome",
-            native_enum=False,
-            create_constraint=True,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    outcome: Mapped[Outcome] = mapped_column(string_enum(Outcome, "audit_outcome", 16))
     # Non-personal facts about the event (changed field names, a break-glass reason id, ...).
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 

@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, LargeBinary, String, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qorgau.auth.permissions import Role
-from qorgau.db import Base, UTCDateTime, utcnow, uuid7
+from qorgau.db import Base, UTCDateTime, string_enum, utcnow, uuid7
 
 
 class AgencyKind(StrEnum):
@@ -29,20 +29,6 @@ class AgencyKind(StrEnum):
     INTERNATIONAL_ORGANISATION = "international_organisation"
 
 
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    # Stored as the value string with a CHECK constraint: portable across SQLite and PostgreSQL,
-    # and a new member needs only a migration of the constraint.
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=40,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
-
-
 class Agency(Base):
     __tablename__ = "agencies"
 
@@ -50,7 +36,7 @@ class Agency(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2))
-    kind: Mapped[AgencyKind] = mapped_column(_enum(AgencyKind, "agency_kind"))
+    kind: Mapped[AgencyKind] = mapped_column(string_enum(AgencyKind, "agency_kind"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -90,7 +76,7 @@ class UserRole(Base):
     __tablename__ = "user_roles"
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    role: Mapped[Role] = mapped_column(_enum(Role, "user_role"), primary_key=True)
+    role: Mapped[Role] = mapped_column(string_enum(Role, "user_role"), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_rows")
 

@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass, field
 
 from qorgau.auth.permissions import Permission, Role, permissions_for
+from qorgau.errors import Forbidden
+from qorgau.i18n import _
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,12 @@ class Principal:
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
+
+    def require(self, permission: Permission) -> None:
+        """Services check again what routes already checked, so the CLI and other rooms cannot
+        skip it."""
+        if permission not in self.permissions:
+            raise Forbidden(_("You do not have permission to do this."))
 
 
 def system_principal(request_id: str | None = None) -> Principal:

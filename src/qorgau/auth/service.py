@@ -24,15 +24,8 @@ from qorgau.auth.rules import locked_until, session_expiry
 from qorgau.auth.schemas import AgencyCreate, MeOut, UserCreate, UserOut
 from qorgau.config import Settings
 from qorgau.db import utcnow
-from qorgau.errors import AuditNote, Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
+from qorgau.errors import AuditNote, Conflict, InvalidInput, NotFound, TooManyAttempts
 from qorgau.i18n import _, ngettext
-
-
-def _require(actor: Principal, permission: Permission) -> None:
-    # Routes already check; services check again so the CLI and other rooms cannot skip it.
-    if not actor.can(permission):
-        raise Forbidden(_("You do not have permission to do this."))
-
 
 # --- who sees what --------------------------------------------------------------------------
 
@@ -48,7 +41,7 @@ def readable_users(actor: Principal) -> Select[User]:
 
 def readable_agencies(actor: Principal) -> Select[Agency]:
     # The agency directory is not personal data; every signed-in role needs it for routing.
-    _require(actor, Permission.AGENCY_READ)
+    actor.require(Permission.AGENCY_READ)
     return select(Agency)
 
 
@@ -56,7 +49,7 @@ def readable_agencies(actor: Principal) -> Select[Agency]:
 
 
 def create_agency(db: Session, actor: Principal, data: AgencyCreate) -> Agency:
-    _require(actor, Permission.AGENCY_ADMIN)
+    actor.require(Permission.AGENCY_ADMIN)
     if db.scalar(select(Agency.id).where(Agency.code == data.code)) is not None:
         raise Conflict(_("An agency with this code already exists."), field="code")
     agency = Agency(code=data.code, name=data.name, country=data.country, kind=data.kind)
@@ -118,7 +111,7 @@ def me_out(actor: Principal) -> MeOut:
 
 def create_user(db: Session, actor: Principal, data: UserCreate) -> tuple[User, str | None]:
     """Create an account. Returns the user and the generated password, if one was generated."""
-    _require(actor, Permission.USER_ADMIN)
+    actor.require(Permission.USER_ADMIN)
     agency = get_agency_by_code(db, actor, data.agency_code)
     if db.scalar(select(User.id).where(User.username == data.username)) is not None:
         raise Conflict(_("This username is taken."), field="username")
@@ -163,7 +156,7 @@ def get_user_by_username(db: Session, actor: Principal, username: str) -> User:
 
 
 def set_user_active(db: Session, actor: Principal, user: User, active: bool) -> User:
-    _require(actor, Permission.USER_ADMIN)
+    actor.require(Permission.USER_ADMIN)
     if not active and user.id == actor.user_id:
         raise Conflict(_("You cannot disable your own account."))
     user.active = active
@@ -192,7 +185,7 @@ def own_account(db: Session, actor: Principal) -> User:
 
 
 def change_password(db: Session, actor: Principal, current: str, new: str) -> None:
-    _require(actor, Permission.ACCOUNT_SELF)
+    actor.require(Permission.ACCOUNT_SELF)
     user = own_account(db, actor)
     if not verify_password(user.password_hash, current):
         refused = InvalidInput(_("The current password is not correct."), field="current_password")
@@ -229,7 +222,7 @@ def create_api_token(db: Session, actor: Principal, user: User, label: str) -> t
     """Issue a token for `user`: oneself, or anyone for a user administrator. The raw token is
     returned once and only its hash is kept."""
     if user.id != actor.user_id:
-        _require(actor, Permission.USER_ADMIN)
+        actor.require(Permission.USER_ADMIN)
     if not user.active:
         raise Conflict(_("This account is disabled."))
     raw = crypto.new_token()
@@ -252,7 +245,7 @@ def revoke_api_token(db: Session, actor: Principal, token_id: uuid.UUID) -> ApiT
 
 def list_api_tokens(db: Session, actor: Principal, user: User) -> list[ApiToken]:
     if user.id != actor.user_id:
-        _require(actor, Permission.USER_ADMIN)
+        actor.require(Permission.USER_ADMIN)
     return list(db.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at)))
 
 

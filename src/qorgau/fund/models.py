@@ -7,23 +7,11 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Date, Enum, ForeignKey, String, Uuid
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from qorgau.db import Base, UTCDateTime, utcnow, uuid7
+from qorgau.db import Base, UTCDateTime, string_enum, utcnow, uuid7
 from qorgau.fund.rules import AccountKind
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
 
 
 class TransactionKind(StrEnum):
@@ -44,7 +32,7 @@ class FundAccount(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[AccountKind] = mapped_column(_enum(AccountKind, "fund_account_kind"))
+    kind: Mapped[AccountKind] = mapped_column(string_enum(AccountKind, "fund_account_kind", 20))
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -53,8 +41,10 @@ class FundTransaction(Base):
     __tablename__ = "fund_transactions"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
-    kind: Mapped[TransactionKind] = mapped_column(_enum(TransactionKind, "fund_transaction_kind"))
-    status: Mapped[TransactionStatus] = mapped_column(_enum(TransactionStatus, "fund_transaction_status"))
+    kind: Mapped[TransactionKind] = mapped_column(string_enum(TransactionKind, "fund_transaction_kind", 20))
+    status: Mapped[TransactionStatus] = mapped_column(
+        string_enum(TransactionStatus, "fund_transaction_status", 20)
+    )
     description: Mapped[str] = mapped_column(String(300))
     country: Mapped[str | None] = mapped_column(String(2))
     occurred_on: Mapped[date] = mapped_column(Date)

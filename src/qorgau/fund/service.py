@@ -24,11 +24,6 @@ from qorgau.fund.schemas import AccountCreate, PostingOut, TransactionCreate, Tr
 from qorgau.i18n import _
 
 
-def _require(actor: Principal, permission: Permission) -> None:
-    if not actor.can(permission):
-        raise Forbidden(_("You do not have permission to do this."))
-
-
 def to_minor(amount: Decimal, currency: str) -> int:
     return int(amount.scaleb(rules.MINOR_UNITS[currency]))
 
@@ -38,7 +33,7 @@ def from_minor(amount: int, currency: str) -> Decimal:
 
 
 def open_account(db: Session, actor: Principal, data: AccountCreate) -> FundAccount:
-    _require(actor, Permission.FUND_MANAGE)
+    actor.require(Permission.FUND_MANAGE)
     if db.scalar(select(FundAccount.id).where(FundAccount.code == data.code)) is not None:
         raise Conflict(_("An account with this code already exists."), field="code")
     account = FundAccount(code=data.code, name=data.name, kind=data.kind, currency=data.currency)
@@ -49,7 +44,7 @@ def open_account(db: Session, actor: Principal, data: AccountCreate) -> FundAcco
 
 
 def list_accounts(db: Session, actor: Principal) -> list[FundAccount]:
-    _require(actor, Permission.FUND_READ)
+    actor.require(Permission.FUND_READ)
     return list(db.scalars(select(FundAccount).order_by(FundAccount.code)))
 
 
@@ -115,7 +110,7 @@ def record_transaction(
 ) -> FundTransaction:
     """Record a contribution, payment or transfer. A payment above the threshold waits for
     approval by another person of another role."""
-    _require(actor, Permission.FUND_MANAGE)
+    actor.require(Permission.FUND_MANAGE)
     accounts = _accounts_by_code(db, {p.account for p in data.postings})
     postings = [rules.Posting(p.account, p.amount, accounts[p.account].currency) for p in data.postings]
     try:
@@ -138,7 +133,7 @@ def _get(db: Session, txn_id: uuid.UUID) -> FundTransaction:
 
 
 def approve(db: Session, actor: Principal, txn_id: uuid.UUID) -> FundTransaction:
-    _require(actor, Permission.FUND_APPROVE)
+    actor.require(Permission.FUND_APPROVE)
     txn = _get(db, txn_id)
     if txn.status != TransactionStatus.PENDING_APPROVAL:
         raise Conflict(_("This transaction does not wait for approval."))
@@ -153,7 +148,7 @@ def approve(db: Session, actor: Principal, txn_id: uuid.UUID) -> FundTransaction
 
 def reverse(db: Session, actor: Principal, txn_id: uuid.UUID, reason: str) -> FundTransaction:
     """Undo a posted transaction with a reversing one; the original stays as it was."""
-    _require(actor, Permission.FUND_MANAGE)
+    actor.require(Permission.FUND_MANAGE)
     original = _get(db, txn_id)
     if original.status != TransactionStatus.POSTED or original.kind == TransactionKind.REVERSAL:
         raise Conflict(_("Only a posted transaction can be reversed."))
@@ -199,7 +194,7 @@ def transaction_out(txn: FundTransaction) -> TransactionOut:
 
 
 def list_transactions(db: Session, actor: Principal, limit: int = 100) -> list[FundTransaction]:
-    _require(actor, Permission.FUND_READ)
+    actor.require(Permission.FUND_READ)
     return list(db.scalars(select(FundTransaction).order_by(FundTransaction.id.desc()).limit(limit)))
 
 
