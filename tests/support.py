@@ -95,6 +95,22 @@ def bearer(db: Session, user: User) -> dict[str, str]:
     return {"Authorization": f"Bearer {raw}"}
 
 
+def register_agencies(
+    client: TestClient, headers: dict[str, str], prefix: str, n: int, country: str = "KZ", kind: str = "ngo"
+) -> list[dict]:
+    """Audited work for tests: register n agencies PREFIX0.. through the API; their answers."""
+    answers = []
+    for i in range(n):
+        response = client.post(
+            "/api/v1/agencies",
+            headers=headers,
+            json={"code": f"{prefix}{i}", "name": f"Agency {prefix}{i}", "country": country, "kind": kind},
+        )
+        assert response.status_code == 201, response.text
+        answers.append(response.json())
+    return answers
+
+
 def csrf_from(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "page carries no CSRF token"

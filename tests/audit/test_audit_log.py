@@ -13,7 +13,7 @@ from qorgau.audit.models import AuditEvent, AuditLeaf, AuditLogHead
 from qorgau.auth.permissions import Role
 from qorgau.db import make_engine
 from qorgau.migrate import upgrade
-from tests.support import bearer, fresh_database, make_user
+from tests.support import bearer, fresh_database, make_user, register_agencies
 
 
 def _rebuilt_root(db) -> bytes:
@@ -76,12 +76,7 @@ def test_entries_reveal_no_record_ids_and_no_details(client, db):
 def test_proofs_from_storage_verify_against_the_stored_head(client, db):
     admin = make_user(db, Role.ADMINISTRATOR)
     headers = bearer(db, admin)
-    for i in range(12):
-        client.post(
-            "/api/v1/agencies",
-            headers=headers,
-            json={"code": f"UZ-NGO-P{i:02d}", "name": "NGO", "country": "UZ", "kind": "ngo"},
-        )
+    register_agencies(client, headers, "UZ-NGO-P", 12, "UZ", "ngo")
     size = log.size(db)
     root = log.root(db, size)
     for leaf in db.scalars(select(AuditLeaf)):

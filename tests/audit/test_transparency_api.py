@@ -7,30 +7,18 @@ import base64
 from qorgau.audit import checkpoint as cp
 from qorgau.audit import log, merkle, transparency
 from qorgau.auth.permissions import Role
-from tests.support import bearer, make_user
+from tests.support import bearer, make_user, register_agencies
 
 
 def test_an_observer_verifies_inclusion_and_consistency_without_signing_in(client, db, settings):
     admin = make_user(db, Role.ADMINISTRATOR)
     headers = bearer(db, admin)
     assert client.get("/transparency/checkpoint").status_code == 404
-    created_codes, created_ids = [], []
-    for i in range(3):
-        created_codes.append(f"KZ-HOT-T{i}")
-        created = client.post(
-            "/api/v1/agencies",
-            headers=headers,
-            json={"code": f"KZ-HOT-T{i}", "name": "Hotline", "country": "KZ", "kind": "hotline"},
-        )
-        created_ids.append(created.json()["id"])
+    created = register_agencies(client, headers, "KZ-HOT-T", 3, "KZ", "hotline")
+    created_codes, created_ids = [a["code"] for a in created], [a["id"] for a in created]
     transparency.publish_checkpoint(db, settings)
     old_note = client.get("/transparency/checkpoint").text
-    for i in range(4):
-        client.post(
-            "/api/v1/agencies",
-            headers=headers,
-            json={"code": f"UZ-HOT-T{i}", "name": "Hotline", "country": "UZ", "kind": "hotline"},
-        )
+    register_agencies(client, headers, "UZ-HOT-T", 4, "UZ", "hotline")
     transparency.publish_checkpoint(db, settings)
 
     key = client.get("/transparency/key").json()

@@ -16,7 +16,7 @@ from qorgau.audit.models import AuditCheckpoint, AuditEvent, AuditLeaf, AuditTre
 from qorgau.audit.verify import LogTampered, verify_log
 from qorgau.auth.permissions import Role
 from qorgau.db import utcnow, uuid7
-from tests.support import bearer, fresh_database, make_user
+from tests.support import bearer, fresh_database, make_user, register_agencies
 
 
 @pytest.fixture
@@ -24,19 +24,9 @@ def history(client, db, settings):
     """Some audited work, with checkpoints at two sizes."""
     admin = make_user(db, Role.ADMINISTRATOR)
     headers = bearer(db, admin)
-    for i in range(6):
-        client.post(
-            "/api/v1/agencies",
-            headers=headers,
-            json={"code": f"KG-SHL-V{i}", "name": "Shelter", "country": "KG", "kind": "shelter"},
-        )
+    register_agencies(client, headers, "KG-SHL-V", 6, "KG", "shelter")
     transparency.publish_checkpoint(db, settings)
-    for i in range(5):
-        client.post(
-            "/api/v1/agencies",
-            headers=headers,
-            json={"code": f"TJ-SHL-V{i}", "name": "Shelter", "country": "TJ", "kind": "shelter"},
-        )
+    register_agencies(client, headers, "TJ-SHL-V", 5, "TJ", "shelter")
     transparency.publish_checkpoint(db, settings)
     db.flush()
 
