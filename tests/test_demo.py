@@ -19,7 +19,12 @@ def test_demo_covers_every_role_and_the_region(db):
     assert {"KZ", "UZ", "KG", "TJ"} <= countries
     assert {"RU", "TH", "AE", "TR"} <= countries
     assert all(is_country(c) for c in countries)
-    assert len(list(db.scalars(select(User)))) == len(Role)
+    assert len(list(db.scalars(select(User)))) == len(demo.DEMO_USERS)
+    # A case's whole path can be shown: a case worker and a supervisor of one agency (the
+    # decision), and a shelter's officer (the referral).
+    by_name = {a.username: a for a in accounts}
+    assert by_name["caseworker"].agency_code == by_name["supervisor"].agency_code
+    assert by_name["shelter"].agency_code.startswith("KZ-SHL")
 
 
 def test_generated_demo_passwords_differ_and_pass_the_policy(db):

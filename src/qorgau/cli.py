@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import uuid
 from typing import Annotated
@@ -10,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
 from qorgau import __version__
 from qorgau.auth import service
@@ -31,7 +33,9 @@ audit_app = typer.Typer(help="The verifiable audit log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+keys_app = typer.Typer(help="Keys that protect personal data at rest.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 
 console = Console()
 err = Console(stderr=True)
@@ -124,8 +128,18 @@ def demo(
     password: Annotated[
         str | None, typer.Option(help="Give every demo account this password instead of generated ones.")
     ] = None,
+    cases: Annotated[
+        int,
+        typer.Option(
+            "--cases",
+            min=0,
+            help="Also load this many synthetic cases (made-up people) owned by the demo agencies.",
+        ),
+    ] = 0,
 ) -> None:
-    """Create and migrate the embedded database, load demo data into it if empty, and serve."""
+    """Create and migrate the embedded database, load demo data into it if empty, and serve.
+    With --cases N, N synthetic cases are added (also to a database that holds the demo data
+    already)."""
     from qorgau import demo as demo_data
 
     settings = Settings()
@@ -150,8 +164,37 @@ def demo(
         console.print("The administrator sets up two-factor sign-in (any TOTP app) at first sign-in.")
     else:
         console.print("The database already holds data; demo data was not loaded again.")
+    if cases:
+        _load_cases(engine, settings, cases)
     if serve_:
         serve(host="127.0.0.1", port=port)
+
+
+def _live_progress() -> bool:
+    """A progress bar that redraws itself only on a real terminal, never in CI logs."""
+    return console.is_terminal and os.environ.get("CI", "").lower() in ("", "0", "false")
+
+
+def _load_cases(engine: Engine, settings: Settings, count: int) -> None:
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from qorgau.nrm.bulk import NoDemoAgencies, load_synthetic_cases
+
+    console.print(f"Loading {count:,} synthetic cases ...")
+    started = time.perf_counter()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True, disable=not _live_progress()) as bar:
+        task = bar.add_task("synthetic cases", total=count)
+        try:
+            done = load_synthetic_cases(
+                engine, settings, count, progress=lambda n: bar.update(task, completed=n), actor=_cli_actor()
+            )
+        except NoDemoAgencies as exc:
+            raise _fail(str(exc)) from None
+    seconds = time.perf_counter() - started
+    console.print(f"Loaded {done:,} synthetic cases in {seconds:,.1f} s ({done / seconds:,.0f} cases/s).")
 
 
 # --- users ------------------------------------------------------------------------------------
@@ -344,6 +387,38 @@ def audit_witness(url: Annotated[str, typer.Option(help="The node whose log to w
     except RemoteLogError as exc:
         raise _fail(str(exc)) from None
     sys.stdout.write(note)
+
+
+# --- keys -------------------------------------------------------------------------------------
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Do not make a new key; finish re-sealing under the active one.")
+    ] = False,
+) -> None:
+    """Make a new data key the active one and re-seal every personal record under it. The old
+    key stays in the keyring, retired, so that backups taken before still open."""
+    from rich.progress import Progress
+
+    from qorgau.keyring import KeyringError, add_data_key
+    from qorgau.models import load_all
+    from qorgau.nrm import rekey
+
+    load_all()
+    settings = Settings()
+    _, factory = _sessions(settings)
+    try:
+        keyring = settings.keyring if resume else add_data_key(settings.data_dir)
+        with unit_of_work(factory) as db:
+            total = rekey.rows_to_reseal(db, keyring)
+        with Progress(console=console, disable=not console.is_terminal) as progress:
+            task = progress.add_task(f"Re-sealing under key {keyring.active_id}", total=total)
+            done = rekey.reseal_all(factory, keyring, progress=lambda n: progress.advance(task, n))
+    except KeyringError as exc:
+        raise _fail(exc.detail) from None
+    console.print(f"Active key: {keyring.active_id}; {done} records re-sealed.")
 
 
 def main() -> None:

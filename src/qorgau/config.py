@@ -11,9 +11,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from qorgau.keyring import Keyring
 
 SUPPORTED_LOCALES = ("en", "ru", "kk", "uz", "ky", "tg")
 
@@ -57,6 +61,10 @@ class Settings(BaseSettings):
     )
     # The audit log's name in its checkpoints (C2SP "origin"); by default made from the node id.
     log_origin: str | None = None
+    # Reflection and recovery period for a potential victim, in days, per country of the case
+    # (KZ, UZ, KG, TJ: 30 days; a country's law may give more).
+    reflection_period_days: dict[str, int] = Field(default_factory=dict)
+    default_reflection_period_days: int = 30
 
     @field_validator("node_country")
     @classmethod
@@ -85,6 +93,15 @@ class Settings(BaseSettings):
     @cached_property
     def secrets(self) -> NodeSecrets:
         return load_or_create_secrets(self.data_dir)
+
+    @cached_property
+    def keyring(self) -> Keyring:
+        from qorgau.keyring import load_keyring  # the keyring's errors are translated: i18n imports us
+
+        return load_keyring(self.data_dir)
+
+    def reflection_days(self, country: str) -> int:
+        return self.reflection_period_days.get(country, self.default_reflection_period_days)
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,10 @@ DEMO_AGENCIES: list[tuple[str, str, str, AgencyKind]] = [
 DEMO_USERS: list[tuple[str, str, str, Role]] = [
     ("admin", "Dana Sadykova", "KZ-MIN-LAB", Role.ADMINISTRATOR),
     ("caseworker", "Aigerim Nurlanovna", "KZ-NGO-ALA", Role.CASE_WORKER),
-    ("supervisor", "Marat Zhaksylykov", "KZ-SOC-AST", Role.SUPERVISOR),
+    # The crisis centre's supervisor takes the identification decisions on its cases.
+    ("supervisor", "Marat Zhaksylykov", "KZ-NGO-ALA", Role.SUPERVISOR),
+    # A shelter's officer receives referrals.
+    ("shelter", "Asel Dzhumabaeva", "KZ-SHL-SHY", Role.CASE_WORKER),
     ("investigator", "Yerlan Abenov", "KZ-POL-ALA", Role.INVESTIGATOR),
     ("borderguard", "Nurzhan Omarov", "KZ-BS-ALA", Role.BORDER_GUARD),
     ("consul", "Saule Tokhtarova", "KZ-CON-DXB", Role.CONSULAR_OFFICER),

@@ -16,6 +16,7 @@ from qorgau.audit.models import AuditCheckpoint, AuditEvent, AuditLeaf, AuditTre
 from qorgau.audit.verify import LogTampered, verify_log
 from qorgau.auth.permissions import Role
 from qorgau.db import utcnow, uuid7
+from qorgau.demo import DEMO_AGENCIES, DEMO_USERS
 from tests.support import bearer, fresh_database, make_user, register_agencies
 
 
@@ -167,10 +168,11 @@ def test_the_command_exits_1_naming_the_first_bad_entry(tmp_path):
 
         assert qorgau("demo", "--no-serve", "--password", "Verify-Password-Long-1").returncode == 0
         note = qorgau("audit", "checkpoint").stdout
-        assert note.splitlines()[1] == "35" and "\n\n\u2014 " in note
+        demo_events = len(DEMO_AGENCIES) + len(DEMO_USERS)  # one event per agency and per user
+        assert note.splitlines()[1] == str(demo_events) and "\n\n\u2014 " in note
         ok = qorgau("audit", "verify")
-        # 35 demo events and the logged publication of the checkpoint.
-        assert ok.returncode == 0 and "36 leaves, 1 checkpoints" in ok.stdout
+        # The demo events and the logged publication of the checkpoint.
+        assert ok.returncode == 0 and f"{demo_events + 1} leaves, 1 checkpoints" in ok.stdout
 
         from qorgau.db import make_engine
 

@@ -22,6 +22,8 @@ from qorgau.auth import routes as auth_routes
 from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker, unit_of_work, write_engine
 from qorgau.fund import routes as fund_routes
+from qorgau.nrm import pages as nrm_pages
+from qorgau.nrm import routes as nrm_routes
 from qorgau.web import errors
 from qorgau.web import pages as shell_pages
 from qorgau.web.render import make_templates
@@ -97,10 +99,12 @@ def create_app(
     app.include_router(auth_routes.router)
     app.include_router(audit_routes.router)
     app.include_router(fund_routes.router)
+    app.include_router(nrm_routes.router)
     app.include_router(fund_routes.public_router)
     app.include_router(fund_routes.page_router)
     app.include_router(shell_pages.router)
     app.include_router(auth_pages.router)
+    app.include_router(nrm_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(RequestContextMiddleware, default_locale=settings.default_locale)
     return app

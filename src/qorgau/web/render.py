@@ -19,6 +19,7 @@ from qorgau.auth import crypto
 from qorgau.auth.deps import ANON_COOKIE, CSRF_FIELD, csrf_binding
 from qorgau.auth.permissions import Permission
 from qorgau.i18n import LOCALE_NAMES, N_, current_locale, gettext, ngettext
+from qorgau.labels import nrm_choices, nrm_label
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,6 +27,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # their entries here as they arrive.
 NAVIGATION: list[tuple[Permission, str, str]] = [
     (Permission.ACCOUNT_SELF, "/", N_("Home")),
+    (Permission.CASE_READ, "/cases", N_("Cases")),
+    (Permission.REFERRAL_MANAGE, "/referrals", N_("Referrals")),
+    (Permission.DECISION_MAKE, "/decisions", N_("Decisions")),
     (Permission.AGENCY_READ, "/agencies", N_("Agencies")),
     (Permission.USER_ADMIN, "/admin/users", N_("Users")),
     (Permission.ACCOUNT_SELF, "/account", N_("My account")),
@@ -54,7 +58,9 @@ def make_templates() -> Jinja2Templates:
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["dt"] = _format_datetime
-    env.globals.update(version=__version__, locale_names=LOCALE_NAMES)
+    env.globals.update(
+        version=__version__, locale_names=LOCALE_NAMES, nrm_label=nrm_label, nrm_choices=nrm_choices
+    )
     return Jinja2Templates(env=env)
 
 

@@ -1,0 +1,77 @@
+"""Who sees which case: the one place that decides it. Every list, search and fetch of the NRM
+room starts from `readable_cases`, so scoping cannot be forgotten.
+
+A principal holding case.read sees a case
+- in full when it is assigned to them, or when they are a supervisor of the owning agency;
+- in full, for a few hours, after a break-glass access with a written reason (audited, reviewed);
+- in part ("referral") while their agency has an active referral for it: only what the
+  referral needs (names, age, sex, languages, and the referral itself).
+Administrators hold no case permission and see nothing. Everyone else's access is need to know:
+an officer does not see every case of their agency, only those they work on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, literal, or_, select
+
+from qorgau.auth.permissions import Permission, Role
+from qorgau.auth.principal import Principal
+from qorgau.nrm.models import BreakGlass, Case, Referral
+from qorgau.nrm.rules import ACTIVE_REFERRAL
+
+Access = Literal["full", "referral", "break_glass"]
+
+
+def _full(actor: Principal) -> ColumnElement[bool]:
+    terms: list[ColumnElement[bool]] = []
+    if actor.user_id is not None:
+        terms.append(Case.assigned_user_id == actor.user_id)
+    if Role.SUPERVISOR in actor.roles and actor.agency_id is not None:
+        terms.append(Case.owner_agency_id == actor.agency_id)
+    return or_(*terms) if terms else false()
+
+
+def _break_glass(actor: Principal, now: datetime) -> ColumnElement[bool]:
+    if actor.user_id is None:
+        return false()
+    return exists().where(
+        BreakGlass.case_id == Case.id, BreakGlass.user_id == actor.user_id, BreakGlass.expires_at > now
+    )
+
+
+def _referral(actor: Principal) -> ColumnElement[bool]:
+    if actor.agency_id is None:
+        return false()
+    return exists().where(
+        Referral.case_id == Case.id,
+        Referral.to_agency_id == actor.agency_id,
+        Referral.status.in_(ACTIVE_REFERRAL),
+    )
+
+
+def access_level(actor: Principal, now: datetime) -> ColumnElement[str]:
+    """The access a principal has to the row's case, best first (for the rows readable_cases
+    returns)."""
+    return case(
+        (_full(actor), literal("full")),
+        (_break_glass(actor, now), literal("break_glass")),
+        else_=literal("referral"),
+    )
+
+
+def readable_cases(actor: Principal, now: datetime) -> Select[Case, str]:
+    """Cases this principal may see, each with the level of access."""
+    if not actor.can(Permission.CASE_READ):
+        return select(Case, literal("full")).where(false())
+    visible = or_(_full(actor), _break_glass(actor, now), _referral(actor))
+    return select(Case, access_level(actor, now).label("access")).where(visible)
+
+
+def fully_readable(actor: Principal, now: datetime) -> ColumnElement[bool]:
+    """Full access (own work or break-glass): what writes to a case need."""
+    if not actor.can(Permission.CASE_READ):
+        return false()
+    return and_(or_(_full(actor), _break_glass(actor, now)))
