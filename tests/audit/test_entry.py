@@ -1,0 +1,62 @@
+"""The entry encoding is version 1 forever: the fast template gives, byte for byte, the canonical
+JSON (sorted keys, no spaces, ASCII) that the version defines."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import UTC, timedelta, timezone
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qorgau.audit.entry import ENTRY_VERSION, encode_entry, pseudonym
+
+
+def canonical(salt, *, event_id, occurred_at, actor_user_id, actor_agency_id, action, object_type, object_id,
+              outcome, details) -> bytes:  # fmt: skip
+    def dumps(value):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+    return dumps(
+        {
+            "v": ENTRY_VERSION,
+            "event": str(event_id),
+            "at": occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "actor": str(actor_user_id) if actor_user_id else None,
+            "agency": str(actor_agency_id) if actor_agency_id else None,
+            "action": action,
+            "type": object_type,
+            "object": pseudonym(salt, object_type, object_id),
+            "outcome": outcome,
+            "details": hashlib.sha256(dumps(details)).hexdigest() if details is not None else None,
+        }
+    )
+
+
+uuids = st.builds(uuid.UUID, st.uuids().map(str))
+zones = st.sampled_from([UTC, timezone(timedelta(hours=5)), timezone(timedelta(hours=-3, minutes=-30))])
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@given(
+    salt=st.binary(min_size=16, max_size=32),
+    event_id=uuids,
+    occurred_at=st.datetimes(timezones=zones),
+    actor_user_id=st.none() | uuids,
+    actor_agency_id=st.none() | uuids,
+    action=st.text(max_size=40),
+    object_type=st.text(max_size=20),
+    object_id=st.none() | st.text(max_size=40),
+    outcome=st.sampled_from(["success", "denied", "failure"]) | st.text(max_size=10),
+    details=st.none() | st.dictionaries(st.text(max_size=8), json_values, max_size=4),
+)
+def test_the_fast_encoding_is_the_canonical_json_byte_for_byte(**event):
+    assert encode_entry(**event) == canonical(**event)
