@@ -59,6 +59,26 @@ def uuid7() -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
+_RAND_B = (1 << 62) - 1
+
+
+def uuid7_block(n: int) -> int:
+    """The first of `n` consecutive UUIDv7 values, as an integer (the values are first + i for
+    i < n): what n calls of uuid7() would give, strictly above every value before and below every
+    value after, for the price of one (bulk loading). The block stays within one run of the
+    random bits, so every value keeps the version and variant."""
+    global _uuid7_last
+    if n < 1:
+        raise ValueError("a block holds at least one value")
+    first = uuid7().int
+    with _uuid7_lock:
+        first = max(first, _uuid7_last + 1)  # another thread may have taken values meanwhile
+        if (first >> 62) & 0b11 != 0b10 or (first & _RAND_B) + n > _RAND_B + 1:
+            first = ((first >> 64) + 1) << 64 | 0b10 << 62
+        _uuid7_last = first + n - 1
+    return first
+
+
 def string_enum(cls: type[StrEnum], name: str, length: int = 40) -> Enum:
     """An enumeration column stored as its value string with a CHECK constraint: portable across
     SQLite and PostgreSQL, and a new member needs only a migration of the constraint."""
