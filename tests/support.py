@@ -158,13 +158,16 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(tmp_dir: Path, database_url: str) -> Iterator[LiveServer]:
+def live_server(
+    tmp_dir: Path, database_url: str, extra_env: dict[str, str] | None = None
+) -> Iterator[LiveServer]:
     """`qorgau serve` in its own process on a free loopback port, on a migrated database."""
     env = {
         **os.environ,
         "QORGAU_DATA_DIR": str(tmp_dir / "data"),
         "QORGAU_DATABASE_URL": database_url,
         "QORGAU_LOG_LEVEL": "INFO",
+        **(extra_env or {}),
     }
     subprocess.run(
         [sys.executable, "-m", "qorgau", "db", "upgrade"],

@@ -374,10 +374,11 @@ def audit_verify(
 
 @audit_app.command("witness")
 def audit_witness(url: Annotated[str, typer.Option(help="The node whose log to witness.")]) -> None:
-    """Check another node's newest checkpoint (as verify --url does) and co-sign it with this
-    node's key; prints the co-signed note."""
+    """Check another node's newest checkpoint (as verify --url does), co-sign it with this node's
+    key, and hand the co-signature back to that node, which publishes it if it trusts this
+    witness; prints the co-signed note."""
     from qorgau.audit import transparency
-    from qorgau.audit.remote import RemoteLogError, witness
+    from qorgau.audit.remote import RemoteLogError, hand_in, witness
 
     settings = Settings()
     try:
@@ -387,6 +388,12 @@ def audit_witness(url: Annotated[str, typer.Option(help="The node whose log to w
     except RemoteLogError as exc:
         raise _fail(str(exc)) from None
     sys.stdout.write(note)
+    accepted, answer = hand_in(url, note)
+    if accepted:
+        err.print(f"The observed node published the co-signature ({answer}).")
+    else:
+        # The witness's own copy stands; the observed node may simply not pin this witness yet.
+        err.print(f"[yellow]The observed node did not take the co-signature:[/yellow] {answer}")
 
 
 # --- keys -------------------------------------------------------------------------------------

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     )
     # The audit log's name in its checkpoints (C2SP "origin"); by default made from the node id.
     log_origin: str | None = None
+    # Verifier keys (C2SP note format, as other nodes publish at /transparency/key) of the
+    # witnesses whose co-signatures of this node's checkpoints it accepts and publishes.
+    witnesses: list[str] = Field(default_factory=list)
     # Reflection and recovery period for a potential victim, in days, per country of the case
     # (KZ, UZ, KG, TJ: 30 days; a country's law may give more).
     reflection_period_days: dict[str, int] = Field(default_factory=dict)

@@ -3,8 +3,11 @@ rewritten history on the observed node is caught, though its own verifier cannot
 
 from __future__ import annotations
 
+import json
 import re
 
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -74,3 +77,43 @@ def _key(url: str) -> str:
     import httpx
 
     return httpx.get(url + "/transparency/key", timeout=30).json()["verifier_key"]
+
+
+def test_the_observed_node_publishes_co_signatures_of_the_witnesses_it_trusts(tmp_path):
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+    with (
+        fresh_database(tmp_path, "node_a") as url_a,
+        fresh_database(tmp_path, "node_b") as url_b,
+        fresh_database(tmp_path, "node_c") as url_c,
+        live_server(tmp_path / "b", url_b) as witness_b,
+        live_server(tmp_path / "c", url_c) as stranger_c,
+    ):
+        key_b = _key(witness_b.url)
+        with live_server(tmp_path / "a", url_a, {"QORGAU_WITNESSES": json.dumps([key_b])}) as node_a:
+            node_a.qorgau("demo", "--no-serve", "--password", "Node-A-Password-Long-1")
+            node_a.qorgau("audit", "checkpoint")
+
+            handed = witness_b.qorgau("audit", "witness", "--url", node_a.url)
+            assert "published the co-signature" in handed.stderr
+            published = httpx.get(node_a.url + "/transparency/checkpoint/cosigned", timeout=30).text
+            key_a = cp.parse_verifier_key(_key(node_a.url))
+            assert (
+                cp.verify(published, *key_a).tree_size
+                == cp.verify(published, *cp.parse_verifier_key(key_b)).tree_size
+            )
+
+            # A node the observed one does not pin: its co-signature is refused, and not published.
+            refused = stranger_c.qorgau("audit", "witness", "--url", node_a.url)
+            assert "did not take the co-signature" in refused.stderr and "403" in refused.stderr
+            again = httpx.get(node_a.url + "/transparency/checkpoint/cosigned", timeout=30).text
+            assert again == published
+
+            # A forged note (the witness's line on a checkpoint the node never published) is refused.
+            forged = cp.cosign(
+                cp.sign(cp.Checkpoint(key_a[0], 1, bytes(32)), key_a[0], Ed25519PrivateKey.generate()),
+                "x",
+                Ed25519PrivateKey.generate(),
+            )
+            bad = httpx.post(node_a.url + "/transparency/witness", content=forged.encode(), timeout=30)
+            assert bad.status_code == 422 and "not a checkpoint signed by this node" in bad.json()["detail"]

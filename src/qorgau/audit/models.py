@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import (
     JSON,
     BigInteger,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -91,6 +92,20 @@ class AuditCheckpoint(Base):
     root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     note: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditCosignature(Base):
+    """A witness's co-signature of one of this node's checkpoints: another node checked that the
+    log at that size extends what it saw before, and signed it. Published with the checkpoint."""
+
+    __tablename__ = "audit_cosignatures"
+
+    tree_size: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("audit_checkpoints.tree_size"), primary_key=True, autoincrement=False
+    )
+    witness: Mapped[str] = mapped_column(String(200), primary_key=True)
+    signature_line: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # The tables themselves, for bulk Core inserts (typed as tables, which __table__ is not).

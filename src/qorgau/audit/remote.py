@@ -140,3 +140,24 @@ def witness(url: str, state_dir: Path, name: str, key: Ed25519PrivateKey) -> str
     cosigned = cp.cosign(seen.note, name, key)
     _state_path(state_dir, seen.origin).with_suffix(".witnessed").write_text(cosigned)
     return cosigned
+
+
+def hand_in(url: str, cosigned: str, *, timeout: float = 30.0) -> tuple[bool, str]:
+    """Give the co-signed note back to the observed node, which publishes it if it trusts this
+    witness. Returns whether it was accepted, and the node's answer."""
+    try:
+        answer = httpx.post(
+            url.rstrip("/") + "/transparency/witness",
+            content=cosigned.encode(),
+            headers={"content-type": "application/octet-stream"},  # not a form type: no CSRF check
+            timeout=timeout,
+        )
+    except httpx.HTTPError as exc:
+        return False, f"the node could not be reached: {exc}"
+    if answer.status_code == 200:
+        return True, ", ".join(answer.json().get("accepted", []))
+    try:
+        detail = str(answer.json().get("detail", answer.text))
+    except ValueError:
+        detail = answer.text[:200]
+    return False, f"HTTP {answer.status_code}: {detail}"

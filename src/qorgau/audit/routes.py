@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse
 
 from qorgau.audit import transparency
 from qorgau.auth.deps import Public
-from qorgau.errors import NotFound
+from qorgau.errors import InvalidInput, NotFound
 from qorgau.i18n import _
 from qorgau.web.deps import DB, AppSettings
 from qorgau.web.problems import PROBLEM_RESPONSES
@@ -23,6 +24,7 @@ router = APIRouter(
 )
 
 Size = Annotated[int, Query(ge=0, le=2**62)]
+MAX_NOTE_BYTES = 16_384  # a checkpoint with a few dozen co-signatures
 
 
 class VerifierKey(BaseModel):
@@ -54,6 +56,36 @@ def checkpoint(db: DB) -> PlainTextResponse:
     if latest is None:
         raise NotFound(_("No checkpoint has been published yet."))
     return PlainTextResponse(latest.note)
+
+
+@router.get(
+    "/checkpoint/cosigned",
+    response_class=PlainTextResponse,
+    summary="The newest signed checkpoint, with its witnesses' co-signatures",
+)
+def cosigned_checkpoint(db: DB) -> PlainTextResponse:
+    latest = transparency.latest_checkpoint(db)
+    if latest is None:
+        raise NotFound(_("No checkpoint has been published yet."))
+    return PlainTextResponse(transparency.cosigned_note(db, latest))
+
+
+@router.post(
+    "/witness",
+    summary="Hand in a witness's co-signature of one of this node's checkpoints",
+    description="The body is the co-signed note, sent as application/octet-stream.",
+    responses={k: v for k, v in PROBLEM_RESPONSES.items() if k == 403},
+)
+async def witness(request: Request, db: DB, settings: AppSettings) -> dict[str, list[str]]:
+    body = await request.body()
+    if len(body) > MAX_NOTE_BYTES:
+        raise InvalidInput(_("A signed note is at most %(n)s bytes.") % {"n": MAX_NOTE_BYTES})
+    try:
+        note = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(_("Send the co-signed note as UTF-8 text.")) from None
+    accepted = await run_in_threadpool(transparency.accept_cosignatures, db, settings, note)
+    return {"accepted": accepted}
 
 
 @router.get("/key", response_model=VerifierKey, summary="The key that signs this node's checkpoints")

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from qorgau.audit import checkpoint as cp
 from qorgau.audit import log
 from qorgau.audit import service as audit
-from qorgau.audit.models import AuditCheckpoint, AuditEvent, AuditLeaf
+from qorgau.audit.models import AuditCheckpoint, AuditCosignature, AuditEvent, AuditLeaf
 from qorgau.auth.principal import system_principal
 from qorgau.config import Settings
-from qorgau.errors import InvalidInput, NotFound
+from qorgau.errors import Forbidden, InvalidInput, NotFound
 from qorgau.i18n import _
 
 MAX_ENTRIES = 1000
@@ -61,6 +61,58 @@ def publish_checkpoint(db: Session, settings: Settings) -> AuditCheckpoint:
         details={"tree_size": size, "root_hash": root.hex()},
     )
     return checkpoint
+
+
+def accept_cosignatures(db: Session, settings: Settings, note: str) -> list[str]:
+    """Keep the co-signatures that pinned witnesses (settings.witnesses) put on one of this
+    node's checkpoints; returns the witnesses' names. A note this node did not sign, a checkpoint
+    it never published, or a note with no trusted co-signature is refused."""
+    try:
+        ours = cp.verify(note, settings.audit_log_origin, signing_key(settings).public_key())
+    except cp.CheckpointError as exc:
+        raise InvalidInput(
+            _("This is not a checkpoint signed by this node: %(error)s") % {"error": exc}
+        ) from exc
+    published = db.get(AuditCheckpoint, ours.tree_size)
+    if published is None or published.root_hash != ours.root_hash:
+        raise InvalidInput(_("This node never published a checkpoint with that size and root."))
+    signatures = {name: stamp for name, stamp in cp.parse(note)[1]}
+    accepted = []
+    for pinned in settings.witnesses:
+        name, key = cp.parse_verifier_key(pinned)
+        try:
+            cp.verify(note, name, key)
+        except cp.CheckpointError:
+            continue
+        line = f"{cp.SIGNATURE_PREFIX}{name} {base64.b64encode(signatures[name]).decode()}"
+        if db.get(AuditCosignature, (ours.tree_size, name)) is None:
+            db.add(AuditCosignature(tree_size=ours.tree_size, witness=name, signature_line=line))
+            audit.record(
+                db,
+                system_principal(),
+                "audit.cosignature",
+                "audit_checkpoint",
+                str(ours.tree_size),
+                details={"witness": name},
+            )
+        accepted.append(name)
+    if not accepted:
+        raise Forbidden(
+            _("The note carries no valid co-signature of a witness this node trusts (QORGAU_WITNESSES).")
+        )
+    db.flush()
+    return accepted
+
+
+def cosigned_note(db: Session, checkpoint: AuditCheckpoint) -> str:
+    """The checkpoint with the co-signatures of its witnesses: one note that an observer can
+    check against the node's key and each witness's key."""
+    lines = db.scalars(
+        select(AuditCosignature.signature_line)
+        .where(AuditCosignature.tree_size == checkpoint.tree_size)
+        .order_by(AuditCosignature.witness)
+    )
+    return checkpoint.note + "".join(f"{line}\n" for line in lines)
 
 
 def _last_action(db: Session, size: int) -> str | None:

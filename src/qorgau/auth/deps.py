@@ -56,11 +56,17 @@ async def check_csrf(request: Request) -> None:
     only our own pages know. Bearer-token calls carry no ambient credentials and need none."""
     if request.method in SAFE_METHODS or request.headers.get("authorization"):
         return
+    is_form = request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+    )
+    if SESSION_COOKIE not in request.cookies and not is_form:
+        # No session to ride on and no form a page could have posted (forms include text/plain
+        # ones, which any site can send): a machine calling a public endpoint, such as a
+        # witness handing in a co-signature, has nothing to forge.
+        return
     binding = csrf_binding(request)
     presented = request.headers.get(CSRF_HEADER)
-    if presented is None and request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
+    if presented is None and is_form:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         presented = value if isinstance(value, str) else None
