@@ -24,6 +24,10 @@ from qorgau.db import make_engine, make_sessionmaker, unit_of_work, write_engine
 from qorgau.fund import routes as fund_routes
 from qorgau.nrm import pages as nrm_pages
 from qorgau.nrm import routes as nrm_routes
+from qorgau.screening import pages as screening_pages
+from qorgau.screening import routes as screening_routes
+from qorgau.screening.profiles import bundled_profiles
+from qorgau.screening.ruleset import current_ruleset
 from qorgau.web import errors
 from qorgau.web import pages as shell_pages
 from qorgau.web.render import make_templates
@@ -94,17 +98,23 @@ def create_app(
     app.state.reads_never_wait = engine.dialect.name == "sqlite"
     app.state.templates = make_templates()
     settings.secrets  # noqa: B018 - create the node's keys at start, not on the first request
+    settings.keyring  # noqa: B018 - and the keyring of personal data
+    # A bad ruleset or country profile stops the node here, with its message, not a screening.
+    current_ruleset()
+    bundled_profiles()
 
     errors.install(app)
     app.include_router(auth_routes.router)
     app.include_router(audit_routes.router)
     app.include_router(fund_routes.router)
     app.include_router(nrm_routes.router)
+    app.include_router(screening_routes.router)
     app.include_router(fund_routes.public_router)
     app.include_router(fund_routes.page_router)
     app.include_router(shell_pages.router)
     app.include_router(auth_pages.router)
     app.include_router(nrm_pages.router)
+    app.include_router(screening_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(RequestContextMiddleware, default_locale=settings.default_locale)
     return app

@@ -30,6 +30,7 @@ NAVIGATION: list[tuple[Permission, str, str]] = [
     (Permission.CASE_READ, "/cases", N_("Cases")),
     (Permission.REFERRAL_MANAGE, "/referrals", N_("Referrals")),
     (Permission.DECISION_MAKE, "/decisions", N_("Decisions")),
+    (Permission.SCREENING_RUN, "/screening/profiles", N_("Country law")),
     (Permission.AGENCY_READ, "/agencies", N_("Agencies")),
     (Permission.USER_ADMIN, "/admin/users", N_("Users")),
     (Permission.ACCOUNT_SELF, "/account", N_("My account")),

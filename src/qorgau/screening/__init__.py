@@ -1,0 +1,1 @@
+"""Screening: the identification rules, as versioned rulesets evaluated by pure code."""

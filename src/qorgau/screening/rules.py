@@ -1,0 +1,429 @@
+"""Pure rules of screening: from the indicators an officer recorded to an outcome, the indicators
+that fired, and a rationale that can be translated, under one version of a ruleset.
+
+What counts as an indicator, and how indicators combine, is data: the versioned ruleset files that
+qorgau.screening.ruleset loads and checks (the Palermo Protocol's elements, the ILO's indicators of
+forced labour, the ILO/European Commission operational indicators, Kazakhstan's potential-victim
+factors). This module only knows how to read them:
+
+- the officer records base indicators; derived indicators are computed from them by rules that
+  only ever combine with "any", "all", "at least n" and the weighted threshold of the operational
+  indicators. None of these can negate, so recording one more indicator can only make more derived
+  indicators fire, never fewer: that is what keeps "adding indicators never lowers the outcome";
+- each outcome rule names a derived indicator, the outcome it supports and the age group (and
+  optionally the countries) it applies to; the outcome is the highest of those that fire;
+- an indicator meant for the other age group (the children's lists for an adult) or for another
+  country (one country's potential-victim factors elsewhere) is kept but not counted, and the
+  rationale says so.
+
+Nothing here reads or writes anything. A stored screening keeps its input and the ruleset
+version, so evaluating it again with that version gives the stored result.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any, TypeAlias
+
+from qorgau.countries import is_country
+from qorgau.i18n import N_, _
+from qorgau.nrm.rules import ADULT_AGE, ExploitationType
+
+MAX_AGE = 130  # an age above this is a typing error, not a person
+
+
+# --- Outcomes ----------------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    """What the screening suggests, declared in rank order (lowest first; keep it so).
+
+    REFER_TO_CHILD_PROTECTION ranks above LIKELY_VICTIM: it is what a likely victim means for a
+    child, with one step that may not wait. Children and adults never share a rule (every outcome
+    rule names its age group), so for one person the order only ever compares outcomes of the same
+    path, and "adding indicators never lowers the outcome" holds for children and adults alike.
+    """
+
+    INSUFFICIENT_INDICATORS = "insufficient_indicators"
+    POTENTIAL_VICTIM = "potential_victim"
+    LIKELY_VICTIM = "likely_victim"
+    REFER_TO_CHILD_PROTECTION = "refer_to_child_protection"
+
+    @property
+    def rank(self) -> int:
+        return list(Outcome).index(self)
+
+    # Compared by rank, not as strings; comparing with a plain string is a mistake, not a question.
+    def _other_rank(self, other: object) -> int:
+        if not isinstance(other, Outcome):
+            raise TypeError(f"an outcome compares only with another outcome, not {other!r}")
+        return other.rank
+
+    def __lt__(self, other: object) -> bool:
+        return self.rank < self._other_rank(other)
+
+    def __le__(self, other: object) -> bool:
+        return self.rank <= self._other_rank(other)
+
+    def __gt__(self, other: object) -> bool:
+        return self.rank > self._other_rank(other)
+
+    def __ge__(self, other: object) -> bool:
+        return self.rank >= self._other_rank(other)
+
+
+# The rationale is stored as message ids and parameters and translated where it is shown, so a
+# screening reads in the language of whoever opens it. Parameters are indicator codes and counts;
+# the page shows the codes' labels. The ruleset may use only these ids (the loader checks).
+REASON_MESSAGES: dict[str, str] = {
+    "palermo_adult": N_(
+        "An act, a means and a purpose of exploitation are all present (%(indicators)s): the three "
+        "elements of trafficking in an adult (Palermo Protocol, art. 3(a))."
+    ),
+    "palermo_child": N_(
+        "A child, with an act and a purpose of exploitation (%(indicators)s). For a child the means do "
+        "not matter (Palermo Protocol, art. 3(c)): refer to child protection now."
+    ),
+    "palermo_two_elements": N_(
+        "Two of the three elements of trafficking are present (%(indicators)s); ask about the third "
+        "before deciding."
+    ),
+    "child_exploitation": N_(
+        "A child, with signs of exploitation (%(indicators)s). Ask who recruited, moved, housed or "
+        "received the child: with any of these the child is a victim of trafficking."
+    ),
+    "delphi_victim": N_(
+        "The ILO/European Commission operational indicators (%(indicators)s) show recruitment by "
+        "deception, coercion or abuse of vulnerability, exploitation, and coercion or abuse of "
+        "vulnerability at destination: the published combination for a victim of trafficking."
+    ),
+    "delphi_child_victim": N_(
+        "The ILO/European Commission operational indicators for children (%(indicators)s) show the "
+        "published combination for a victim of trafficking: refer to child protection now."
+    ),
+    "ilo_forced_labour": N_(
+        "%(count)s of the ILO's 11 indicators of forced labour are present (%(indicators)s): signs of "
+        "forced labour, which is itself a purpose of trafficking."
+    ),
+    "kz_potential_victim": N_(
+        "Factors of vulnerability under Kazakhstan's law on countering human trafficking (2024) are "
+        "present (%(indicators)s): the person is a potential victim and may apply to be identified."
+    ),
+    "insufficient_indicators": N_(
+        "The indicators recorded do not reach any rule of this ruleset. One indicator proves nothing "
+        "either way: keep listening, and screen again if more comes to light."
+    ),
+    "means_not_required": N_(
+        "For a child the means do not matter (Palermo Protocol, art. 3(c)): the means recorded "
+        "(%(indicators)s) stay as evidence but do not change the outcome. What counts is what was done "
+        "with the child, and for what purpose."
+    ),
+    "not_applicable": N_(
+        "Not counted, as they do not apply to this person's age group or to this country: %(indicators)s."
+    ),
+    "age_unknown": N_(
+        "Age unknown, so assessed as an adult. If there is any reason to believe the person is a child, "
+        "record an estimated age or mark them as a child: in doubt, a child is presumed one."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One sentence of the rationale: a message id of REASON_MESSAGES and its parameters."""
+
+    message_id: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        # In key order, so that a reason read back from storage (which may reorder keys, as
+        # PostgreSQL's jsonb does) equals the one evaluated again.
+        object.__setattr__(self, "params", tuple(sorted(dict(self.params).items())))
+
+    def text(self) -> str:
+        """The sentence in the current locale (translate where it is shown, not where it is made)."""
+        return _(REASON_MESSAGES[self.message_id]) % dict(self.params)
+
+
+# --- The ruleset, as the loader builds it --------------------------------------------------------
+
+
+class Weight(StrEnum):
+    STRONG = "strong"
+    MEDIUM = "medium"
+    WEAK = "weak"
+
+
+class AgeGroup(StrEnum):
+    ANY = "any"
+    ADULT = "adult"
+    CHILD = "child"
+
+
+class Section(StrEnum):
+    """Where a base indicator comes from (the child rule needs to know which ones are means)."""
+
+    ACT = "act"
+    MEANS = "means"
+    PURPOSE = "purpose"
+    ILO = "ilo"
+    DELPHI = "delphi"
+    FACTOR = "factor"
+
+
+@dataclass(frozen=True)
+class Ref:
+    code: str
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    terms: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class AllOf:
+    terms: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class AtLeast:
+    count: int
+    terms: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Minimum numbers of fired indicators by weight; `medium_or_weak` counts either."""
+
+    strong: int = 0
+    medium: int = 0
+    weak: int = 0
+    medium_or_weak: int = 0
+
+    def met(self, counts: Mapping[Weight, int]) -> bool:
+        return (
+            counts.get(Weight.STRONG, 0) >= self.strong
+            and counts.get(Weight.MEDIUM, 0) >= self.medium
+            and counts.get(Weight.WEAK, 0) >= self.weak
+            and counts.get(Weight.MEDIUM, 0) + counts.get(Weight.WEAK, 0) >= self.medium_or_weak
+        )
+
+
+@dataclass(frozen=True)
+class Weighted:
+    """A dimension of the operational indicators: positive when the fired indicators meet any of
+    the thresholds."""
+
+    items: tuple[tuple[str, Weight], ...]
+    thresholds: tuple[Threshold, ...]
+
+
+Expr: TypeAlias = Ref | AnyOf | AllOf | AtLeast | Weighted
+
+
+def references(expr: Expr) -> Iterable[str]:
+    """Every code an expression mentions."""
+    if isinstance(expr, Ref):
+        yield expr.code
+    elif isinstance(expr, Weighted):
+        yield from (code for code, _weight in expr.items)
+    else:
+        for term in expr.terms:
+            yield from references(term)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A base indicator: what the officer records."""
+
+    code: str
+    section: Section
+    label: str
+    hint: str  # the question to ask, for the officer
+    applies_to: AgeGroup = AgeGroup.ANY
+    countries: frozenset[str] | None = None  # None: everywhere
+    weight: Weight | None = None  # the operational indicators only
+    exploitation_type: ExploitationType | None = None  # purposes only
+
+
+@dataclass(frozen=True)
+class DerivedIndicator:
+    code: str
+    label: str
+    rule: Expr
+    applies_to: AgeGroup = AgeGroup.ANY
+
+
+@dataclass(frozen=True)
+class OutcomeRule:
+    outcome: Outcome
+    when: str  # a code, usually derived
+    reason: str  # a key of REASON_MESSAGES
+    applies_to: AgeGroup = AgeGroup.ANY
+    countries: frozenset[str] | None = None  # None: everywhere
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    version: str
+    published: date
+    indicators: Mapping[str, Indicator]  # base indicators by code, in file order
+    derived: tuple[DerivedIndicator, ...]  # each after every derived indicator it refers to
+    outcome_rules: tuple[OutcomeRule, ...]
+    rests_on: Mapping[str, frozenset[str]]  # derived code -> the base codes it can rest on
+    sources: Mapping[str, str] = field(default_factory=dict)  # source id -> title
+
+
+# --- Input and result ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScreeningInput:
+    """What the officer recorded. `country` (ISO 3166-1 alpha-2) is where the screening takes
+    place, whose law applies. `is_child` is the officer's judgement where the age is uncertain."""
+
+    country: str
+    age: int | None
+    is_child: bool | None
+    indicators: frozenset[str]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "indicators", frozenset(self.indicators))
+
+    @property
+    def child(self) -> bool:
+        """A child if either the age or the officer says so: where the two disagree, the reading
+        that protects wins (UNICEF Guidelines on the Protection of Child Victims of Trafficking;
+        CoE Anti-Trafficking Convention, art. 10(3)). With neither, an adult, as in
+        qorgau.nrm.rules.is_child, and the rationale asks for an estimate."""
+        return bool(self.is_child) or (self.age is not None and self.age < ADULT_AGE)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "country": self.country,
+            "age": self.age,
+            "is_child": self.is_child,
+            "indicators": sorted(self.indicators),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScreeningInput:
+        return cls(data["country"], data["age"], data["is_child"], frozenset(data["indicators"]))
+
+
+@dataclass(frozen=True)
+class ScreeningResult:
+    outcome: Outcome
+    fired: tuple[str, ...]  # base indicators counted and derived indicators that fired, sorted
+    rationale: tuple[Reason, ...]  # the findings, highest outcome first, then the notes
+    ruleset_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome.value,
+            "fired": list(self.fired),
+            "rationale": [{"id": r.message_id, "params": dict(r.params)} for r in self.rationale],
+            "ruleset_version": self.ruleset_version,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScreeningResult:
+        return cls(
+            outcome=Outcome(data["outcome"]),
+            fired=tuple(data["fired"]),
+            rationale=tuple(Reason(r["id"], tuple(r["params"].items())) for r in data["rationale"]),
+            ruleset_version=data["ruleset_version"],
+        )
+
+
+# --- Evaluation ----------------------------------------------------------------------------------
+
+
+def _applies(applies_to: AgeGroup, countries: frozenset[str] | None, group: AgeGroup, country: str) -> bool:
+    return applies_to in (AgeGroup.ANY, group) and (countries is None or country in countries)
+
+
+def holds(expr: Expr, true: set[str] | frozenset[str]) -> bool:
+    """Whether the expression holds when exactly the codes in `true` fired."""
+    if isinstance(expr, Ref):
+        return expr.code in true
+    if isinstance(expr, AnyOf):
+        return any(holds(t, true) for t in expr.terms)
+    if isinstance(expr, AllOf):
+        return all(holds(t, true) for t in expr.terms)
+    if isinstance(expr, AtLeast):
+        return sum(holds(t, true) for t in expr.terms) >= expr.count
+    counts = Counter(weight for code, weight in expr.items if code in true)
+    return any(threshold.met(counts) for threshold in expr.thresholds)
+
+
+def _check_input(ruleset: Ruleset, data: ScreeningInput) -> None:
+    unknown = sorted(data.indicators - ruleset.indicators.keys())
+    if unknown:
+        derived = {d.code for d in ruleset.derived}
+        computed = [c for c in unknown if c in derived]
+        if computed:
+            raise ValueError(
+                f"indicators {', '.join(computed)} are computed by ruleset {ruleset.version}, not recorded"
+            )
+        raise ValueError(f"unknown indicator codes for ruleset {ruleset.version}: {', '.join(unknown)}")
+    if not is_country(data.country):
+        raise ValueError(f"{data.country!r} is not an ISO 3166-1 alpha-2 country code")
+    if data.age is not None and not 0 <= data.age <= MAX_AGE:
+        raise ValueError(f"age {data.age} is not between 0 and {MAX_AGE}")
+
+
+def _codes(codes: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    found = sorted(codes)
+    return (("count", str(len(found))), ("indicators", ", ".join(found)))
+
+
+def evaluate(ruleset: Ruleset, data: ScreeningInput) -> ScreeningResult:
+    """The outcome of a screening under `ruleset`. ValueError names any code the ruleset does not
+    know (or that it computes rather than records), a country that is not one, an impossible age."""
+    _check_input(ruleset, data)
+    group = AgeGroup.CHILD if data.child else AgeGroup.ADULT
+    counted = {
+        code
+        for code in data.indicators
+        if _applies(
+            ruleset.indicators[code].applies_to, ruleset.indicators[code].countries, group, data.country
+        )
+    }
+    true = set(counted)
+    for d in ruleset.derived:  # in order: what a derived indicator refers to is settled before it
+        if _applies(d.applies_to, None, group, data.country) and holds(d.rule, true):
+            true.add(d.code)
+
+    findings = [
+        (rule, ruleset.rests_on.get(rule.when, frozenset({rule.when})) & counted)
+        for rule in ruleset.outcome_rules
+        if _applies(rule.applies_to, rule.countries, group, data.country) and rule.when in true
+    ]
+    findings.sort(key=lambda f: f[0].outcome.rank, reverse=True)  # stable: file order within an outcome
+    outcome = findings[0][0].outcome if findings else Outcome.INSUFFICIENT_INDICATORS
+
+    # Every finding of the outcome reached; a lower one only if it rests on something the higher
+    # ones do not (a potential-victim status under national law, beside a likely victim), so as not
+    # to repeat "two elements" under "all three".
+    rationale: list[Reason] = []
+    said: set[str] = set()
+    for rule, resting in findings:
+        if rule.outcome == outcome or not resting <= said:
+            rationale.append(Reason(rule.reason, _codes(resting)))
+            said |= resting
+    if not findings:
+        rationale.append(Reason("insufficient_indicators", _codes(counted)))
+    means = {c for c in counted if ruleset.indicators[c].section == Section.MEANS}
+    if group == AgeGroup.CHILD and means:
+        rationale.append(Reason("means_not_required", _codes(means)))
+    if data.indicators - counted:
+        rationale.append(Reason("not_applicable", _codes(data.indicators - counted)))
+    if data.age is None and data.is_child is None:
+        rationale.append(Reason("age_unknown"))
+    return ScreeningResult(outcome, tuple(sorted(true)), tuple(rationale), ruleset.version)

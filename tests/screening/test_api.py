@@ -1,0 +1,91 @@
+"""The screening over HTTP: a stateless evaluation in the country's law, the indicators an
+officer can record, and the countries' legal profiles side by side."""
+
+from __future__ import annotations
+
+from qorgau.auth.permissions import Role
+from tests.support import bearer, make_user
+
+ADULT_LABOUR_DECEPTION = [
+    "act.recruitment",
+    "act.transportation",
+    "means.deception",
+    "purpose.labour",
+]
+
+
+def test_an_adult_deceived_into_labour_is_a_likely_victim_with_a_rationale(client, db):
+    guard = bearer(db, make_user(db, Role.BORDER_GUARD))
+    r = client.post(
+        "/api/v1/screening/evaluate",
+        headers=guard,
+        json={"country": "KZ", "age": 27, "indicators": ADULT_LABOUR_DECEPTION},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["outcome"] == "likely_victim"
+    assert set(ADULT_LABOUR_DECEPTION) <= set(body["fired"])
+    assert body["rationale"] and all(reason["text"] for reason in body["rationale"])
+    assert body["ruleset_version"]
+
+
+def test_for_a_child_the_same_acts_and_purpose_mean_child_protection_now(client, db):
+    guard = bearer(db, make_user(db, Role.BORDER_GUARD))
+    r = client.post(
+        "/api/v1/screening/evaluate",
+        headers=guard,
+        json={"country": "KZ", "age": 15, "indicators": ["act.recruitment", "purpose.labour"]},
+    )
+    assert r.json()["outcome"] == "refer_to_child_protection"
+
+
+def test_the_rationale_comes_in_the_officers_language(client, db):
+    guard = bearer(db, make_user(db, Role.BORDER_GUARD))
+    english = client.post(
+        "/api/v1/screening/evaluate",
+        headers=guard,
+        json={"country": "KZ", "age": 27, "indicators": ADULT_LABOUR_DECEPTION},
+    ).json()["rationale"][0]["text"]
+    russian = client.post(
+        "/api/v1/screening/evaluate",
+        headers={**guard, "Accept-Language": "ru"},
+        json={"country": "KZ", "age": 27, "indicators": ADULT_LABOUR_DECEPTION},
+    ).json()["rationale"][0]["text"]
+    assert english != russian
+
+
+def test_unknown_codes_countries_and_versions_are_refused_naming_the_field(client, db):
+    guard = bearer(db, make_user(db, Role.BORDER_GUARD))
+    url = "/api/v1/screening/evaluate"
+    unknown = client.post(url, headers=guard, json={"country": "KZ", "indicators": ["means.magic"]})
+    assert unknown.status_code == 422 and "means.magic" in unknown.json()["detail"]
+    assert unknown.json()["errors"][0]["field"] == "indicators"
+    country = client.post(url, headers=guard, json={"country": "XX", "indicators": []})
+    assert country.status_code == 422 and country.json()["errors"][0]["field"] == "country"
+    version = client.post(url, headers=guard, json={"country": "KZ", "ruleset_version": "1999.1"})
+    assert version.status_code == 422 and version.json()["errors"][0]["field"] == "ruleset_version"
+
+
+def test_the_ruleset_lists_every_indicator_with_a_hint_for_the_officer(client, db):
+    worker = bearer(db, make_user(db, Role.CASE_WORKER))
+    body = client.get("/api/v1/screening/ruleset", headers=worker).json()
+    codes = {i["code"] for i in body["indicators"]}
+    assert {"act.recruitment", "means.deception", "ilo.debt_bondage", "kz.factor.disability"} <= codes
+    assert all(i["hint"] for i in body["indicators"])
+    assert body["version"] in body["versions"]
+
+
+def test_roles_without_screening_cannot_evaluate(client, db):
+    analyst = bearer(db, make_user(db, Role.ANALYST))
+    assert (
+        client.post("/api/v1/screening/evaluate", headers=analyst, json={"country": "KZ"}).status_code == 403
+    )
+
+
+def test_the_legal_profiles_compare_the_four_countries_with_sources(client):
+    page = client.get("/screening/profiles")
+    assert page.status_code == 200
+    for country in ("Kazakhstan", "Uzbekistan", "Kyrgyzstan", "Tajikistan"):
+        assert country in page.text
+    assert "110-VIII" in page.text  # Kazakhstan's 2024 law
+    assert "Sources" in page.text
