@@ -106,7 +106,8 @@ def main() -> int:
     with unit_of_work(make_sessionmaker(engine)) as db:
         verified = verify_log(db, settings.audit_log_origin, transparency.signing_key(settings).public_key())
     verify_seconds = time.perf_counter() - started
-    assert verified.root == root
+    # verify_log checked the checkpoint's root; the log has grown by the checkpoint's own event.
+    assert verified.tree_size == size + 1 and verified.checkpoints == 1
 
     def p(values: list[float], q: float) -> float:
         return statistics.quantiles(values, n=100)[int(q) - 1]

@@ -5,4 +5,5 @@ def load_all() -> None:
     import qorgau.audit.models
     import qorgau.auth.models
     import qorgau.fund.models
-    import qorgau.nrm.models  # noqa: F401
+    import qorgau.nrm.models
+    import qorgau.screening.models  # noqa: F401

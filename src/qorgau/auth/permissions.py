@@ -69,7 +69,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.INVESTIGATOR: frozenset(_EVERYONE | {P.CASE_READ, P.INVESTIGATION_READ, P.SCREENING_RUN}),
     Role.BORDER_GUARD: frozenset(_EVERYONE | {P.CASE_READ, P.CASE_WRITE, P.SCREENING_RUN}),
     Role.CONSULAR_OFFICER: frozenset(
-        _EVERYONE | {P.CASE_READ, P.CASE_WRITE, P.REPATRIATION_MANAGE, P.FUND_READ, P.FUND_MANAGE}
+        # Consuls screen their nationals abroad (issue 5): whoever opens a case may screen it.
+        _EVERYONE
+        | {P.CASE_READ, P.CASE_WRITE, P.SCREENING_RUN, P.REPATRIATION_MANAGE, P.FUND_READ, P.FUND_MANAGE}
     ),
     Role.HOTLINE_OPERATOR: frozenset(_EVERYONE | {P.TIP_MANAGE}),
     Role.ANTI_CORRUPTION_OFFICER: frozenset(_EVERYONE | {P.TIP_MANAGE, P.CORRUPTION_REPORT_READ}),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from qorgau.nrm.schemas import Country
@@ -41,8 +44,36 @@ class IndicatorOut(BaseModel):
     weight: str | None
 
 
+class DerivedOut(BaseModel):
+    code: str
+    label: str
+    applies_to: str
+
+
 class RulesetOut(BaseModel):
     version: str
     published: str
     versions: list[str]
     indicators: list[IndicatorOut]
+    derived: list[DerivedOut] = Field(description="computed from the indicators; may be among those fired")
+
+
+class CaseScreeningIn(BaseModel):
+    """A screening recorded against a case: the person's age comes from the case, the country is
+    where the case is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    indicators: list[str] = Field(default_factory=list, max_length=400, description="indicator codes")
+    is_child: bool | None = Field(
+        default=None, description="the officer's judgement where the age is uncertain"
+    )
+
+
+class ScreeningOut(EvaluateOut):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    country: str
+    indicators: list[str]
+    screened_at: datetime
+    case_status: str | None = None

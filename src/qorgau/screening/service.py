@@ -1,17 +1,29 @@
-"""Use cases of the screening room. Evaluating is pure and stores nothing, so it is not audited:
-the indicators sent say nothing of who they are about."""
+"""Use cases of the screening room. A stateless evaluation stores nothing and is not audited: the
+indicators sent say nothing of who they are about. A screening recorded against a case is sealed,
+audited, and moves the case as far as the NRM rules allow (through nrm.service)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qorgau.audit import service as audit
 from qorgau.auth.permissions import Permission
 from qorgau.auth.principal import Principal
+from qorgau.config import Settings
+from qorgau.db import uuid7
 from qorgau.errors import InvalidInput
 from qorgau.i18n import _
+from qorgau.nrm import people
+from qorgau.nrm import service as nrm
 from qorgau.screening import rules
+from qorgau.screening.catalog import indicator_hint, indicator_label
+from qorgau.screening.models import ScreeningRecord
 from qorgau.screening.ruleset import RulesetError, available_versions, current_ruleset, load_ruleset
-from qorgau.screening.schemas import EvaluateIn
+from qorgau.screening.schemas import CaseScreeningIn, EvaluateIn
 
 
 def _ruleset(version: str | None) -> rules.Ruleset:
@@ -50,6 +62,8 @@ def evaluate(actor: Principal, data: EvaluateIn) -> dict[str, Any]:
 
 
 def describe_ruleset(actor: Principal, version: str | None) -> dict[str, Any]:
+    """The indicators of a ruleset, labels and hints in the caller's language (English where
+    there is no translation), and the derived indicators an evaluation may name as fired."""
     actor.require(Permission.SCREENING_RUN)
     ruleset = _ruleset(version)
     return {
@@ -60,12 +74,84 @@ def describe_ruleset(actor: Principal, version: str | None) -> dict[str, Any]:
             {
                 "code": i.code,
                 "section": i.section.value,
-                "label": i.label,
-                "hint": i.hint,
+                "label": indicator_label(i),
+                "hint": indicator_hint(i),
                 "applies_to": i.applies_to.value,
                 "countries": sorted(i.countries) if i.countries else None,
                 "weight": i.weight.value if i.weight else None,
             }
             for i in ruleset.indicators.values()
         ],
+        "derived": [
+            {"code": d.code, "label": indicator_label(d), "applies_to": d.applies_to.value}
+            for d in ruleset.derived
+        ],
     }
+
+
+def _record_out(settings: Settings, record: ScreeningRecord) -> dict[str, Any]:
+    sealed = people.open_row(settings.keyring, record, "screening_records", record.id)
+    result = rules.ScreeningResult.from_dict(sealed["result"])
+    return {
+        **result_out(result),
+        "id": record.id,
+        "case_id": record.case_id,
+        "country": record.country,
+        "indicators": sealed["input"]["indicators"],
+        "screened_at": record.screened_at,
+    }
+
+
+def screen_case(
+    db: Session, actor: Principal, settings: Settings, case_id: uuid.UUID, data: CaseScreeningIn
+) -> dict[str, Any]:
+    """Screen the person of a case under the law of the country where the case is, store the
+    screening with the ruleset version (so it can be reproduced), and move the case on."""
+    actor.require(Permission.SCREENING_RUN)
+    subject = nrm.screening_subject(db, actor, settings, case_id)
+    ruleset = current_ruleset()
+    screening = rules.ScreeningInput(subject.country, subject.age, data.is_child or subject.is_child or None,
+                                     frozenset(data.indicators))  # fmt: skip
+    try:
+        result = rules.evaluate(ruleset, screening)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="indicators") from exc
+    record = ScreeningRecord(
+        id=uuid7(),
+        case_id=subject.case_id,
+        country=subject.country,
+        ruleset_version=result.ruleset_version,
+        outcome=result.outcome,
+        screened_by=actor.user_id,
+    )
+    people.seal_row(
+        settings.keyring,
+        record,
+        "screening_records",
+        record.id,
+        {"input": screening.to_dict(), "result": result.to_dict()},
+    )
+    db.add(record)
+    db.flush()
+    audit.record(
+        db, actor, "screening.record", "case", record.case_id, details={"outcome": result.outcome.value}
+    )
+    case = nrm.apply_screening(
+        db, actor, settings, record.case_id, result.outcome.value, result.ruleset_version
+    )
+    return {**_record_out(settings, record), "case_status": case.status.value}
+
+
+def case_screenings(
+    db: Session, actor: Principal, settings: Settings, case_id: uuid.UUID
+) -> list[dict[str, Any]]:
+    """The screenings of a case, newest first, for an officer who may work on it; audited as a
+    read of the case."""
+    actor.require(Permission.SCREENING_RUN)
+    nrm.screening_subject(db, actor, settings, case_id)
+    records = db.scalars(
+        select(ScreeningRecord).where(ScreeningRecord.case_id == case_id).order_by(ScreeningRecord.id.desc())
+    )
+    out = [_record_out(settings, r) for r in records]
+    audit.record(db, actor, "screening.read", "case", case_id, details={"count": len(out)})
+    return out

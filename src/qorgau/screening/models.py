@@ -1,0 +1,28 @@
+"""Tables of the screening room: screenings stored with their case. What was recorded and what
+the rules found are sealed (they describe what happened to a person); the outcome and the ruleset
+version stay plain, for the case's state and for statistics."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from qorgau.db import Base, UTCDateTime, string_enum, utcnow, uuid7
+from qorgau.nrm.models import Sealed
+from qorgau.screening.rules import Outcome
+
+
+class ScreeningRecord(Sealed, Base):
+    __tablename__ = "screening_records"
+    __table_args__ = (Index("ix_screening_records_case", "case_id", "id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("nrm_cases.id", ondelete="CASCADE"))
+    country: Mapped[str] = mapped_column(String(2))
+    ruleset_version: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[Outcome] = mapped_column(string_enum(Outcome, "screening_outcome", 32))
+    screened_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    screened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
