@@ -619,6 +619,19 @@ def _action_forms(case: CaseOut, principal: Principal) -> list[dict[str, Any]]:
     return forms
 
 
+def _screenings(db: DB, principal: Principal, case: CaseOut) -> list[dict[str, Any]]:
+    """The case's screenings (outcome and date), through the screening room's service. Imported
+    here: the screening room imports this room's service, so a module-level import would loop."""
+    from qorgau.screening import service as screening
+
+    if case.access == "referral":
+        return []
+    return [
+        {**s, "label": screening.outcome_label(s["outcome"])}
+        for s in screening.case_screening_list(db, principal, case.id)
+    ]
+
+
 def _case_context(db: DB, settings: AppSettings, principal: Principal, case_id: uuid.UUID) -> dict[str, Any]:
     case = CaseOut.model_validate(service.view_case(db, principal, settings, case_id))
     agencies: list[Agency] = auth_service.list_agencies(db, principal)
@@ -642,6 +655,10 @@ def _case_context(db: DB, settings: AppSettings, principal: Principal, case_id: 
         "in_reflection": case.reflection_ends_on is not None and now.date() < case.reflection_ends_on,
         "can_write": principal.can(Permission.CASE_WRITE) and case.access != "referral",
         "can_refer": principal.can(Permission.REFERRAL_MANAGE) and case.access != "referral",
+        "can_screen": principal.can(Permission.CASE_WRITE)
+        and principal.can(Permission.SCREENING_RUN)
+        and case.access != "referral",
+        "screenings": _screenings(db, principal, case),
         "country": _country,
         "today": now.date(),
     }

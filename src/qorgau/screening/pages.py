@@ -1,15 +1,41 @@
-"""Pages of the screening room: the countries' legal profiles side by side."""
+"""Pages of the screening room: the countries' legal profiles side by side; the screening
+questionnaire of a case, one step at a time and saved as it goes; a recorded screening, and its
+printable record (PDF).
+
+As on the NRM pages, nothing that identifies a person goes into a URL (cases and screenings are
+addressed by id, the PDF is named by the case's reference), pages with a case's data are sent with
+`Cache-Control: no-store`, and every form works as a plain POST (303) with htmx swapping only the
+questionnaire where the browser has it.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
+import uuid
+from typing import Annotated, Any
 
-from qorgau.auth.deps import Public
-from qorgau.screening import profiles
+from fastapi import APIRouter, Depends, Form, Request
+from starlette.responses import RedirectResponse, Response
+
+from qorgau.audit import service as audit
+from qorgau.auth.deps import Public, require
+from qorgau.auth.permissions import Permission
+from qorgau.auth.principal import Principal
+from qorgau.countries import country_name
+from qorgau.errors import DomainError
+from qorgau.i18n import _, current_locale
+from qorgau.screening import drafts, profiles, record_pdf, service
+from qorgau.screening.catalog import indicator_hint, indicator_label
+from qorgau.screening.ruleset import current_ruleset
+from qorgau.screening.schemas import CaseScreeningIn
+from qorgau.web.deps import DB, AppSettings, roll_back
 from qorgau.web.render import render
 
 router = APIRouter(include_in_schema=False)
+
+# Screening a case moves it on: case work, as in the JSON API (screening.routes).
+CaseScreener = Annotated[Principal, Depends(require(Permission.CASE_WRITE))]
+Choice = Annotated[str, Form(max_length=64)]
+Codes = Annotated[list[str], Form(max_length=400)]
 
 
 @router.get("/screening/profiles", dependencies=[Public])
@@ -22,3 +48,177 @@ def compare_profiles(request: Request) -> Response:
         "screening/profiles.html",
         {"countries": list(chosen.values()), "rows": profiles.comparison_rows(chosen)},
     )
+
+
+# --- The questionnaire -------------------------------------------------------------------------
+
+
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _country(code: str) -> str:
+    return f"{country_name(code, current_locale())} ({code})"
+
+
+def _step_title(step: drafts.Step) -> str:
+    title = _(step.title)
+    return title % {k: _country(v) for k, v in step.params} if step.params else title
+
+
+def _questionnaire_page(
+    request: Request,
+    subject: Any,
+    steps: list[drafts.Step],
+    step: drafts.Step,
+    answers: frozenset[str],
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    chosen = [
+        (s, [i for g in s.groups for i in g.indicators if i.code in answers]) for s in steps if s.groups
+    ]
+    ctx = {
+        "subject": subject,
+        "steps": steps,
+        "step": step,
+        "number": steps.index(step) + 1,
+        "answers": answers,
+        "chosen": chosen,
+        "errors": errors or {},
+        "label": indicator_label,
+        "hint": indicator_hint,
+        "country": _country,
+        "step_title": _step_title,
+    }
+    if request.headers.get("hx-request"):
+        status_code = 200  # htmx swaps only 2xx answers; the message is in the swapped form
+    return _private(render(request, "screening/questionnaire.html", ctx, status_code=status_code))
+
+
+def _setup(
+    db: DB, settings: AppSettings, principal: Principal, case_id: uuid.UUID
+) -> tuple[Any, list[drafts.Step], drafts.Draft | None]:
+    subject = service.questionnaire_subject(db, principal, settings, case_id)
+    child = subject.is_child or (subject.age is not None and subject.age < 18)
+    steps = drafts.questionnaire(current_ruleset(), child=child, country=subject.country)
+    return subject, steps, drafts.load_draft(db, principal, settings, case_id)
+
+
+@router.get("/cases/{case_id}/screening")
+def questionnaire(
+    request: Request, case_id: uuid.UUID, db: DB, settings: AppSettings, principal: CaseScreener
+) -> Response:
+    """The questionnaire, at the step the officer left it (or the first), with their answers."""
+    subject, steps, draft = _setup(db, settings, principal, case_id)
+    step = drafts.step_by_id(steps, draft.step if draft else None)
+    return _questionnaire_page(request, subject, steps, step, draft.indicators if draft else frozenset())
+
+
+@router.post("/cases/{case_id}/screening")
+def questionnaire_step(
+    request: Request,
+    case_id: uuid.UUID,
+    db: DB,
+    settings: AppSettings,
+    principal: CaseScreener,
+    step: Choice = "",
+    go: Choice = "next",
+    indicator: Codes = [],  # noqa: B006 (FastAPI copies the default)
+) -> Response:
+    """Save this step's answers to the draft, then show the step asked for; on the review step,
+    "record" stores the screening, deletes the draft and shows the result."""
+    subject, steps, draft = _setup(db, settings, principal, case_id)
+    current = drafts.step_by_id(steps, step)
+    answers = draft.indicators if draft else frozenset()
+    try:
+        answers = drafts.answer_step(answers, current, indicator)
+    except DomainError as exc:
+        roll_back(db, exc)
+        errors = {"indicators": exc.detail}
+        return _questionnaire_page(
+            request, subject, steps, current, answers, errors=errors, status_code=exc.status
+        )
+    if go == "record" and current.id == drafts.REVIEW:
+        try:
+            stored = service.screen_case(
+                db, principal, settings, case_id, CaseScreeningIn(indicators=sorted(answers))
+            )
+            drafts.discard_draft(db, principal, case_id)
+        except DomainError as exc:
+            roll_back(db, exc)
+            return _questionnaire_page(
+                request, subject, steps, current, answers, errors={"form": exc.detail}, status_code=exc.status
+            )
+        url = f"/cases/{case_id}/screenings/{stored['id']}"
+        if request.headers.get("hx-request"):
+            return Response(status_code=200, headers={"HX-Redirect": url})
+        return RedirectResponse(url, status_code=303)
+    target = drafts.neighbour(steps, current, go)
+    drafts.save_draft(db, principal, settings, case_id, drafts.Draft(target.id, answers))
+    if request.headers.get("hx-request"):
+        return _questionnaire_page(request, subject, steps, target, answers)
+    return RedirectResponse(f"/cases/{case_id}/screening", status_code=303)
+
+
+# --- A recorded screening ----------------------------------------------------------------------
+
+
+# The PDF's route comes first: the result's would take "<id>.pdf" as its id.
+@router.get("/cases/{case_id}/screenings/{screening_id}.pdf")
+def screening_pdf(
+    case_id: uuid.UUID,
+    screening_id: uuid.UUID,
+    db: DB,
+    settings: AppSettings,
+    principal: CaseScreener,
+) -> Response:
+    """The printable screening record, for the case file. Every download is audited."""
+    if not record_pdf.fonts_available():
+        return Response(
+            _("The font for printable records is not installed: install the package %(package)s.")
+            % {"package": record_pdf.FONT_PACKAGE},
+            status_code=503,
+            media_type="text/plain; charset=utf-8",
+        )
+    record = service.screening_record(db, principal, settings, case_id, screening_id)
+    date = record["screened_at"].strftime("%Y-%m-%d")
+    values = record_pdf.RecordValues(
+        reference=record["reference"],
+        screened_at=record["screened_at"].strftime("%Y-%m-%d %H:%M UTC"),
+        officer=record["officer"],
+        country=_country(record["country"]),
+        ruleset_version=record["ruleset_version"],
+        outcome=service.outcome_label(record["outcome"]),
+        rationale=record["rationale"],
+        fired=record["fired"],
+        indicators=record["indicators"],
+    )
+    body = record_pdf.build_record_pdf(values)
+    audit.record(
+        db, principal, "screening.download", "case", case_id, details={"screening": str(screening_id)}
+    )
+    filename = f"screening-{record['reference']}-{date}.pdf"
+    return _private(
+        Response(
+            body,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    )
+
+
+@router.get("/cases/{case_id}/screenings/{screening_id}")
+def screening_result(
+    request: Request,
+    case_id: uuid.UUID,
+    screening_id: uuid.UUID,
+    db: DB,
+    settings: AppSettings,
+    principal: CaseScreener,
+) -> Response:
+    record = service.screening_record(db, principal, settings, case_id, screening_id)
+    ctx = {"s": record, "outcome": service.outcome_label(record["outcome"]), "country": _country}
+    return _private(render(request, "screening/result.html", ctx))

@@ -11,14 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.audit import service as audit
+from qorgau.auth.models import User
 from qorgau.auth.permissions import Permission
 from qorgau.auth.principal import Principal
 from qorgau.config import Settings
-from qorgau.db import uuid7
-from qorgau.errors import InvalidInput
-from qorgau.i18n import _
-from qorgau.nrm import people
+from qorgau.db import utcnow, uuid7
+from qorgau.errors import InvalidInput, NotFound
+from qorgau.i18n import N_, _
+from qorgau.nrm import access, people
 from qorgau.nrm import service as nrm
+from qorgau.nrm.models import Case
 from qorgau.screening import rules
 from qorgau.screening.catalog import indicator_hint, indicator_label
 from qorgau.screening.models import ScreeningRecord
@@ -155,3 +157,93 @@ def case_screenings(
     out = [_record_out(settings, r) for r in records]
     audit.record(db, actor, "screening.read", "case", case_id, details={"count": len(out)})
     return out
+
+
+# --- For the pages: the questionnaire, one screening, the case page's list ----------------------
+
+
+def questionnaire_subject(
+    db: Session, actor: Principal, settings: Settings, case_id: uuid.UUID
+) -> nrm.ScreeningSubject:
+    """The case a questionnaire is about, for an officer who may screen it (else not found or
+    forbidden, as the case would be)."""
+    actor.require(Permission.SCREENING_RUN)
+    return nrm.screening_subject(db, actor, settings, case_id)
+
+
+def _labels(ruleset: rules.Ruleset) -> dict[str, str]:
+    """Every code of the ruleset, base and derived, with its label in the current language."""
+    out = {code: indicator_label(i) for code, i in ruleset.indicators.items()}
+    out.update((d.code, indicator_label(d)) for d in ruleset.derived)
+    return out
+
+
+def reason_sentence(reason: rules.Reason, labels: dict[str, str]) -> str:
+    """A sentence of the rationale in the current language, the indicators named by their labels
+    rather than their codes."""
+    params = dict(reason.params)
+    if "indicators" in params:
+        codes = [c.strip() for c in params["indicators"].split(",") if c.strip()]
+        params["indicators"] = "; ".join(labels.get(c, c) for c in codes)
+    return rules.Reason(reason.message_id, tuple(params.items())).text()
+
+
+def screening_record(
+    db: Session, actor: Principal, settings: Settings, case_id: uuid.UUID, screening_id: uuid.UUID
+) -> dict[str, Any]:
+    """One screening of a case, worded for people: the outcome, the rationale and the indicators
+    by their labels in the current language, who screened and when, and the case's status now.
+    Audited as a read of the case."""
+    subject = questionnaire_subject(db, actor, settings, case_id)
+    record = db.scalar(
+        select(ScreeningRecord).where(ScreeningRecord.id == screening_id, ScreeningRecord.case_id == case_id)
+    )
+    if record is None:
+        raise NotFound(_("No such screening of this case."))
+    sealed = people.open_row(settings.keyring, record, "screening_records", record.id)
+    result = rules.ScreeningResult.from_dict(sealed["result"])
+    labels = _labels(load_ruleset(record.ruleset_version))
+    officer = db.get(User, record.screened_by) if record.screened_by else None
+    audit.record(db, actor, "screening.read", "case", case_id, details={"screening": str(record.id)})
+    return {
+        "id": record.id,
+        "case_id": record.case_id,
+        "reference": subject.reference,
+        "case_status": subject.status.value,
+        "country": record.country,
+        "ruleset_version": record.ruleset_version,
+        "screened_at": record.screened_at,
+        "officer": officer.display_name if officer else "",
+        "outcome": record.outcome.value,
+        "rationale": [reason_sentence(r, labels) for r in result.rationale],
+        "fired": [labels.get(c, c) for c in result.fired],
+        "indicators": [labels.get(c, c) for c in sealed["input"]["indicators"]],
+    }
+
+
+def case_screening_list(db: Session, actor: Principal, case_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The screenings of a case for its page, newest first: their outcome and date only (plain
+    columns, nothing unsealed). Empty for whoever sees only a referral's part of the case."""
+    actor.require(Permission.CASE_READ)
+    row = db.execute(access.readable_cases(actor, utcnow()).where(Case.id == case_id)).first()
+    if row is None or row[1] == "referral":
+        return []
+    records = db.execute(
+        select(ScreeningRecord.id, ScreeningRecord.outcome, ScreeningRecord.screened_at)
+        .where(ScreeningRecord.case_id == case_id)
+        .order_by(ScreeningRecord.id.desc())
+    )
+    return [{"id": r.id, "outcome": r.outcome.value, "screened_at": r.screened_at} for r in records]
+
+
+OUTCOME_LABELS = {
+    rules.Outcome.INSUFFICIENT_INDICATORS.value: N_("Not enough indicators"),
+    rules.Outcome.POTENTIAL_VICTIM.value: N_("Potential victim"),
+    rules.Outcome.LIKELY_VICTIM.value: N_("Likely victim of trafficking"),
+    rules.Outcome.REFER_TO_CHILD_PROTECTION.value: N_("Refer to child protection now"),
+}
+
+
+def outcome_label(outcome: str) -> str:
+    """A screening's outcome in the current language."""
+    return _(OUTCOME_LABELS[outcome]) if outcome in OUTCOME_LABELS else outcome
