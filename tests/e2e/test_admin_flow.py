@@ -8,101 +8,17 @@ needed. Screenshots of each step go to test-output/screenshots/ at the repositor
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pyotp
 import pytest
 from babel.messages.pofile import read_po
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.support import LiveServer, fresh_database, live_server
+from tests.e2e.browser import DEMO_PASSWORD, REPO_ROOT, Shots, Site, open_page
 
 pytestmark = pytest.mark.e2e
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
 RU_CATALOG = REPO_ROOT / "src" / "qorgau" / "locale" / "ru" / "LC_MESSAGES" / "messages.po"
-CHROMIUM = "/usr/bin/chromium"
-# The machine is offline: these keep chromium from reaching out to Google's services.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-DEMO_PASSWORD = "Demo-Steppe-Wind-Karagandy-7"
-TIMEOUT_MS = 30_000  # two cores, a server in another process and argon2 on every sign-in
-
-
-@dataclass
-class Site:
-    server: LiveServer
-    url: str
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """A fresh database with the demo data (agencies and one account per role, `admin` being
-    the administrator) behind a live `qorgau serve`."""
-    tmp = tmp_path_factory.mktemp("e2e")
-    with fresh_database(tmp, "e2e") as url, live_server(tmp, url) as server:
-        server.qorgau("demo", "--no-serve", "--password", DEMO_PASSWORD)
-        yield Site(server, server.url)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def open_page(browser: Browser, site: Site) -> Page:
-    """A page in a new browser context: no cookies, an English-speaking browser."""
-    context = browser.new_context(base_url=site.url, locale="en-GB", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    context.set_default_navigation_timeout(TIMEOUT_MS)
-    return context.new_page()
-
-
-@pytest.fixture
-def page(browser: Browser, site: Site, request: pytest.FixtureRequest) -> Iterator[Page]:
-    page = open_page(browser, site)
-    failed_before = request.session.testsfailed
-    try:
-        yield page
-    finally:
-        if request.session.testsfailed > failed_before:
-            # What the browser showed when the test failed, next to the step screenshots.
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / f"failed-{request.node.name}.png"), full_page=True)
-        page.context.close()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _expect_timeout() -> None:
-    expect.set_options(timeout=TIMEOUT_MS)
-
-
-class Shots:
-    """Numbered screenshots, one per step."""
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.n = 0
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-
-    def __call__(self, name: str, page: Page | None = None) -> None:
-        self.n += 1
-        (page or self.page).screenshot(path=str(SCREENSHOTS / f"{self.n:02d}-{name}.png"), full_page=True)
 
 
 def russian(msgid: str) -> str:

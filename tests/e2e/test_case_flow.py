@@ -3,99 +3,20 @@ victim with a Cyrillic name, records her consent to assistance, finds her by a L
 refers her to a shelter; the shelter's officer accepts the referral; the supervisor identifies her
 as a victim; the case's timeline tells all of it. Her name never reaches the server's log.
 
-Drives Debian's chromium (/usr/bin/chromium) through Playwright, as test_admin_flow does;
-screenshots of each step go to test-output/screenshots/case-NN-*.png at the repository root."""
+Screenshots of each step: test-output/screenshots/case-NN-*.png (see tests/e2e/browser.py)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.support import LiveServer, fresh_database, live_server
+from tests.e2e.browser import DEMO_PASSWORD, Shots, Site
 
 pytestmark = pytest.mark.e2e
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-# The machine is offline: these keep chromium from reaching out to Google's services.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-DEMO_PASSWORD = "Demo-Steppe-Wind-Karagandy-7"
-TIMEOUT_MS = 30_000  # two cores, a server in another process and argon2 on every sign-in
 CASE_PAGE = re.compile(r"/cases/[0-9a-f-]{36}$")
-
-
-@dataclass
-class Site:
-    server: LiveServer
-    url: str
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """A fresh database with the demo data (caseworker and supervisor at KZ-NGO-ALA, shelter at
-    KZ-SHL-SHY) behind a live `qorgau serve`."""
-    tmp = tmp_path_factory.mktemp("e2e-case")
-    with fresh_database(tmp, "e2e") as url, live_server(tmp, url) as server:
-        server.qorgau("demo", "--no-serve", "--password", DEMO_PASSWORD)
-        yield Site(server, server.url)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser, site: Site, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context(base_url=site.url, locale="en-GB", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    context.set_default_navigation_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    failed_before = request.session.testsfailed
-    try:
-        yield page
-    finally:
-        if request.session.testsfailed > failed_before:
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / f"failed-{request.node.name}.png"), full_page=True)
-        context.close()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _expect_timeout() -> None:
-    expect.set_options(timeout=TIMEOUT_MS)
-
-
-class Shots:
-    """Numbered screenshots, one per step: case-01-....png, case-02-....png, ..."""
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.n = 0
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-
-    def __call__(self, name: str) -> None:
-        self.n += 1
-        self.page.screenshot(path=str(SCREENSHOTS / f"case-{self.n:02d}-{name}.png"), full_page=True)
 
 
 def sign_in(page: Page, username: str) -> None:
@@ -116,7 +37,7 @@ def go_to(page: Page, link: str) -> None:
 
 
 def test_a_case_from_intake_to_identification(page: Page, site: Site) -> None:
-    shot = Shots(page)
+    shot = Shots(page, "case-")
 
     # The case worker registers the person, in three steps.
     sign_in(page, "caseworker")

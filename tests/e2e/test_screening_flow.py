@@ -10,72 +10,17 @@ test-output/screenshots/screening-NN-*.png at the repository root."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.e2e.test_case_flow import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    DEMO_PASSWORD,
-    SCREENSHOTS,
-    TIMEOUT_MS,
-    Site,
-    sign_in,
-)
-from tests.support import fresh_database, live_server
+from tests.e2e.browser import Shots, Site
+from tests.e2e.test_case_flow import sign_in
 
 pytestmark = pytest.mark.e2e
 
 CASE_PAGE = re.compile(r"/cases/[0-9a-f-]{36}$")
 RESULT_PAGE = re.compile(r"/cases/[0-9a-f-]{36}/screenings/[0-9a-f-]{36}$")
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    tmp = tmp_path_factory.mktemp("e2e-screening")
-    with fresh_database(tmp, "e2e") as url, live_server(tmp, url) as server:
-        server.qorgau("demo", "--no-serve", "--password", DEMO_PASSWORD)
-        yield Site(server, server.url)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser, site: Site, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context(base_url=site.url, locale="en-GB", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    context.set_default_navigation_timeout(TIMEOUT_MS)
-    expect.set_options(timeout=TIMEOUT_MS)
-    page = context.new_page()
-    failed_before = request.session.testsfailed
-    try:
-        yield page
-    finally:
-        if request.session.testsfailed > failed_before:
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / f"failed-{request.node.name}.png"), full_page=True)
-        context.close()
-
-
-class Shots:
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.n = 0
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-
-    def __call__(self, name: str) -> None:
-        self.n += 1
-        self.page.screenshot(path=str(SCREENSHOTS / f"screening-{self.n:02d}-{name}.png"), full_page=True)
 
 
 def tick(page: Page, *codes: str) -> None:
@@ -89,7 +34,7 @@ def next_step(page: Page, heading: str) -> None:
 
 
 def test_a_border_guard_screens_a_person_in_russian(page: Page, site: Site) -> None:
-    shot = Shots(page)
+    shot = Shots(page, "screening-")
     sign_in(page, "borderguard")
     page.locator("#language-select").select_option("ru")
     page.locator("form.language-switcher button").click()
