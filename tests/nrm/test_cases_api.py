@@ -286,16 +286,15 @@ def test_plan_tasks_make_a_case_overdue_and_notes_are_kept(client, team):
     ],
 )
 def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(client, team, db, person, extra, field):
-    before = db.scalar(select(func.count()).select_from(Person))
+    people_before = db.scalar(select(func.count()).select_from(Person))
+    cases_before = db.scalar(select(func.count()).select_from(Case))
     body = intake(**person)
     body.update(extra)
     r = client.post("/api/v1/cases", headers=team["worker"], json=body)
     assert r.status_code == 422, r.text
     assert field in [e["field"] for e in r.json()["errors"]]
-    assert db.scalar(select(func.count()).select_from(Person)) == before
-    assert db.scalar(select(func.count()).select_from(Case)) == db.scalar(
-        select(func.count()).select_from(Case)
-    )
+    assert db.scalar(select(func.count()).select_from(Person)) == people_before
+    assert db.scalar(select(func.count()).select_from(Case)) == cases_before
 
 
 def test_a_search_never_puts_the_name_in_the_audit_log(client, team, db):

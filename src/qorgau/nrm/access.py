@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, false, literal, or_, select
+from sqlalchemy import ColumnElement, Select, case, exists, false, literal, or_, select
 
 from qorgau.auth.permissions import Permission, Role
 from qorgau.auth.principal import Principal
@@ -74,4 +74,4 @@ def fully_readable(actor: Principal, now: datetime) -> ColumnElement[bool]:
     """Full access (own work or break-glass): what writes to a case need."""
     if not actor.can(Permission.CASE_READ):
         return false()
-    return and_(or_(_full(actor), _break_glass(actor, now)))
+    return or_(_full(actor), _break_glass(actor, now))

@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 from babel import Locale
 from fastapi import APIRouter, Depends, Form, Query, Request
 from pydantic import BaseModel, Field, ValidationError
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from qorgau.auth import service as auth_service
 from qorgau.auth.deps import require
@@ -59,7 +59,7 @@ from qorgau.nrm.schemas import (
     TaskIn,
 )
 from qorgau.web.deps import DB, AppSettings, roll_back
-from qorgau.web.render import render
+from qorgau.web.render import is_htmx, private, render, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,20 +74,6 @@ Choice = Annotated[str, Form(max_length=64)]
 
 
 # --- Helpers -----------------------------------------------------------------------------------
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-def _htmx(request: Request) -> bool:
-    return bool(request.headers.get("hx-request"))
-
-
-def _private(response: Response) -> Response:
-    """A page with a person's data: no copy stays in the browser's or a proxy's cache."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _blank_none(values: dict[str, Any]) -> dict[str, Any]:
@@ -325,9 +311,9 @@ def _cases_page(
         "can_write": principal.can(Permission.CASE_WRITE),
         "country": _country,
     }
-    if search is not None and _htmx(request):
-        return _private(render(request, "nrm/_case_results.html", ctx))
-    return _private(render(request, "nrm/cases.html", ctx, status_code=status_code))
+    if search is not None and is_htmx(request):
+        return private(render(request, "nrm/_case_results.html", ctx))
+    return private(render(request, "nrm/cases.html", ctx, status_code=status_code))
 
 
 @router.get("/cases")
@@ -377,7 +363,7 @@ def search_cases(
     terms = _blank_none(search)
     if not terms:
         errors = {"search.form": _("Enter a name, a birth date or a document number.")}
-        status_code = 200 if _htmx(request) else 422
+        status_code = 200 if is_htmx(request) else 422
         return _cases_page(
             request, principal, None, filters=filters, search=search, errors=errors, status_code=status_code
         )
@@ -390,7 +376,7 @@ def search_cases(
     except (ValidationError, DomainError) as exc:
         roll_back(db, exc)
         errors, code = _errors(exc, "search", search)
-        status_code = 200 if _htmx(request) else code
+        status_code = 200 if is_htmx(request) else code
         return _cases_page(
             request, principal, None, filters=filters, search=search, errors=errors, status_code=status_code
         )
@@ -523,9 +509,9 @@ def _intake_page(
         "countries": _countries(current_locale()),
         "country": _country,
     }
-    if _htmx(request):
+    if is_htmx(request):
         status_code = 200
-    return _private(render(request, "nrm/intake.html", ctx, status_code=status_code))
+    return private(render(request, "nrm/intake.html", ctx, status_code=status_code))
 
 
 @router.get("/cases/new")
@@ -567,9 +553,9 @@ def intake(
         step = _STEP_OF.get(exc.field or "", 3)
         return _intake_page(request, form, step, data=data, errors=shown, status_code=code)
     url = f"/cases/{case.id}"
-    if _htmx(request):
+    if is_htmx(request):
         return Response(status_code=200, headers={"HX-Redirect": url})
-    return _see_other(url)
+    return see_other(url)
 
 
 # --- One case ----------------------------------------------------------------------------------
@@ -697,10 +683,10 @@ def _case_page(
         # The limited view has none of the forms: the message goes at the top of the page.
         errors = {"page.form": next(iter(errors.values()))}
     ctx.update(errors=errors, posted=posted or {}, section=section)
-    if section in SWAPPABLE and _htmx(request):
+    if section in SWAPPABLE and is_htmx(request):
         # The section that changed, and the timeline out of band (it has a new line).
-        return _private(render(request, "nrm/_case_swap.html", ctx))
-    return _private(render(request, "nrm/case.html", ctx, status_code=status_code))
+        return private(render(request, "nrm/_case_swap.html", ctx))
+    return private(render(request, "nrm/case.html", ctx, status_code=status_code))
 
 
 def _case_form_done(
@@ -711,9 +697,9 @@ def _case_form_done(
     case_id: uuid.UUID,
     section: str,
 ) -> Response:
-    if section in SWAPPABLE and _htmx(request):
+    if section in SWAPPABLE and is_htmx(request):
         return _case_page(request, db, settings, principal, case_id, section=section)
-    return _see_other(f"/cases/{case_id}#case-{section}")
+    return see_other(f"/cases/{case_id}#case-{section}")
 
 
 def _case_form_refused(
@@ -779,7 +765,7 @@ def case_action(
         return _case_form_refused(
             request, db, settings, principal, case_id, exc, form=form, section="status", values=values
         )
-    return _see_other(f"/cases/{case_id}")
+    return see_other(f"/cases/{case_id}")
 
 
 @router.post("/cases/{case_id}/guardian")
@@ -799,7 +785,7 @@ def case_guardian(
         return _case_form_refused(
             request, db, settings, principal, case_id, exc, form="guardian", section="status", values=values
         )
-    return _see_other(f"/cases/{case_id}")
+    return see_other(f"/cases/{case_id}")
 
 
 @router.post("/cases/{case_id}/consents")
@@ -895,7 +881,7 @@ def case_refer(
             section="referrals",
             values=values,
         )
-    return _see_other(f"/cases/{case_id}#case-referrals")
+    return see_other(f"/cases/{case_id}#case-referrals")
 
 
 @router.post("/cases/{case_id}/plan/goals")
@@ -1013,7 +999,7 @@ def _inbox_page(
         "errors": _orphans_to(errors or {}, shown, "referral", "inbox.form"),
         "posted": posted or {},
     }
-    return _private(render(request, "nrm/referrals.html", ctx, status_code=status_code))
+    return private(render(request, "nrm/referrals.html", ctx, status_code=status_code))
 
 
 @router.get("/referrals")
@@ -1064,8 +1050,8 @@ def referral_action(
             request, db, settings, principal, errors=errors, posted={form: values}, status_code=code
         )
     if back_to_case is not None:
-        return _see_other(f"/cases/{back_to_case}#case-referrals")
-    return _see_other("/referrals")
+        return see_other(f"/cases/{back_to_case}#case-referrals")
+    return see_other("/referrals")
 
 
 # --- Decisions ---------------------------------------------------------------------------------
@@ -1093,7 +1079,7 @@ def _decisions_page(
         "errors": errors or {},
         "country": _country,
     }
-    return _private(render(request, "nrm/decisions.html", ctx, status_code=status_code))
+    return private(render(request, "nrm/decisions.html", ctx, status_code=status_code))
 
 
 @router.get("/decisions")
@@ -1111,4 +1097,4 @@ def review_break_glass(
         roll_back(db, exc)
         errors, code = _errors(exc, "review", [])
         return _decisions_page(request, db, settings, principal, errors=errors, status_code=code)
-    return _see_other("/decisions")
+    return see_other("/decisions")

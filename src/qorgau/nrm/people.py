@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -77,7 +76,3 @@ def document_digest(keyring: Keyring, number: str) -> bytes:
 
 def display_name(person: dict[str, Any]) -> str:
     return " ".join(p for p in (person.get("given_name"), person.get("family_name")) if p)
-
-
-def unique(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(values))

@@ -12,8 +12,10 @@ from fastapi import APIRouter, Depends, Query
 from qorgau.auth.deps import require
 from qorgau.auth.permissions import Permission
 from qorgau.auth.principal import Principal
+from qorgau.config import Settings
 from qorgau.db import utcnow
 from qorgau.nrm import service
+from qorgau.nrm.models import PlanItem
 from qorgau.nrm.schemas import (
     BreakGlassIn,
     CaseCommandIn,
@@ -132,19 +134,8 @@ def act_on_referral(
     return service.act_on_referral(db, principal, settings, referral_id, body)
 
 
-def _plan_out(settings: Any, item: Any) -> dict[str, Any]:
-    from qorgau.nrm import people
-
-    return {
-        "id": item.id,
-        "kind": item.kind.value,
-        "title": people.open_row(settings.keyring, item, "nrm_plan_items", item.id)["title"],
-        "goal_id": item.goal_id,
-        "owner_user_id": item.owner_user_id,
-        "due_on": item.due_on,
-        "done_on": item.done_on,
-        "overdue": item.done_on is None and item.due_on is not None and item.due_on < utcnow().date(),
-    }
+def _plan_out(settings: Settings, item: PlanItem) -> dict[str, Any]:
+    return service.plan_item_out(settings.keyring, item, utcnow().date())
 
 
 @router.post("/cases/{case_id}/plan/goals", response_model=PlanItemOut, status_code=201, summary="Add a goal")

@@ -401,16 +401,7 @@ def _shape_case(db: Session, actor: Principal, keyring: Keyring, case: Case, lev
             for r in db.scalars(select(Right).where(Right.case_id == case.id).order_by(Right.kind))
         ],
         plan=[
-            {
-                "id": item.id,
-                "kind": item.kind.value,
-                "title": people.open_row(keyring, item, "nrm_plan_items", item.id)["title"],
-                "goal_id": item.goal_id,
-                "owner_user_id": item.owner_user_id,
-                "due_on": item.due_on,
-                "done_on": item.done_on,
-                "overdue": item.done_on is None and item.due_on is not None and item.due_on < today,
-            }
+            plan_item_out(keyring, item, today)
             for item in db.scalars(select(PlanItem).where(PlanItem.case_id == case.id).order_by(PlanItem.id))
         ],
         notes=[
@@ -438,6 +429,19 @@ def _shape_case(db: Session, actor: Principal, keyring: Keyring, case: Case, lev
         ],
     )
     return out
+
+
+def plan_item_out(keyring: Keyring, item: PlanItem, today: date) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "kind": item.kind.value,
+        "title": people.open_row(keyring, item, "nrm_plan_items", item.id)["title"],
+        "goal_id": item.goal_id,
+        "owner_user_id": item.owner_user_id,
+        "due_on": item.due_on,
+        "done_on": item.done_on,
+        "overdue": item.done_on is None and item.due_on is not None and item.due_on < today,
+    }
 
 
 def _has_all_names(digests: list[bytes]) -> list[Any]:

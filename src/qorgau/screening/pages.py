@@ -14,7 +14,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from qorgau.audit import service as audit
 from qorgau.auth.deps import Public, require
@@ -28,7 +28,7 @@ from qorgau.screening.catalog import indicator_hint, indicator_label
 from qorgau.screening.ruleset import current_ruleset
 from qorgau.screening.schemas import CaseScreeningIn
 from qorgau.web.deps import DB, AppSettings, roll_back
-from qorgau.web.render import render
+from qorgau.web.render import is_htmx, private, render, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,11 +51,6 @@ def compare_profiles(request: Request) -> Response:
 
 
 # --- The questionnaire -------------------------------------------------------------------------
-
-
-def _private(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _country(code: str) -> str:
@@ -93,9 +88,9 @@ def _questionnaire_page(
         "country": _country,
         "step_title": _step_title,
     }
-    if request.headers.get("hx-request"):
+    if is_htmx(request):
         status_code = 200  # htmx swaps only 2xx answers; the message is in the swapped form
-    return _private(render(request, "screening/questionnaire.html", ctx, status_code=status_code))
+    return private(render(request, "screening/questionnaire.html", ctx, status_code=status_code))
 
 
 def _setup(
@@ -153,14 +148,14 @@ def questionnaire_step(
                 request, subject, steps, current, answers, errors={"form": exc.detail}, status_code=exc.status
             )
         url = f"/cases/{case_id}/screenings/{stored['id']}"
-        if request.headers.get("hx-request"):
+        if is_htmx(request):
             return Response(status_code=200, headers={"HX-Redirect": url})
-        return RedirectResponse(url, status_code=303)
+        return see_other(url)
     target = drafts.neighbour(steps, current, go)
     drafts.save_draft(db, principal, settings, case_id, drafts.Draft(target.id, answers))
-    if request.headers.get("hx-request"):
+    if is_htmx(request):
         return _questionnaire_page(request, subject, steps, target, answers)
-    return RedirectResponse(f"/cases/{case_id}/screening", status_code=303)
+    return see_other(f"/cases/{case_id}/screening")
 
 
 # --- A recorded screening ----------------------------------------------------------------------
@@ -201,7 +196,7 @@ def screening_pdf(
         db, principal, "screening.download", "case", case_id, details={"screening": str(screening_id)}
     )
     filename = f"screening-{record['reference']}-{date}.pdf"
-    return _private(
+    return private(
         Response(
             body,
             media_type="application/pdf",
@@ -221,4 +216,4 @@ def screening_result(
 ) -> Response:
     record = service.screening_record(db, principal, settings, case_id, screening_id)
     ctx = {"s": record, "outcome": service.outcome_label(record["outcome"]), "country": _country}
-    return _private(render(request, "screening/result.html", ctx))
+    return private(render(request, "screening/result.html", ctx))

@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from qorgau import __version__
 from qorgau.auth import crypto
@@ -99,4 +99,19 @@ def render(
         response.set_cookie(
             ANON_COOKIE, new_anon, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
         )
+    return response
+
+
+def see_other(url: str) -> RedirectResponse:
+    """After a form post: the browser fetches `url` with GET (POST/redirect/GET)."""
+    return RedirectResponse(url, status_code=303)
+
+
+def is_htmx(request: Request) -> bool:
+    return bool(request.headers.get("hx-request"))
+
+
+def private(response: Response) -> Response:
+    """A page with a person's data: no copy stays in the browser's or a proxy's cache."""
+    response.headers["Cache-Control"] = "no-store"
     return response
