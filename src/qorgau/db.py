@@ -6,14 +6,27 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    Enum,
+    LargeBinary,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+    insert,
+)
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -199,6 +212,92 @@ def read_connection(factory: sessionmaker[Session]) -> Iterator[Connection]:
     with bind.connect() as conn:
         yield conn
         conn.commit()
+
+
+# Drivers that take bytes for a BLOB or bytea as they are: the LargeBinary processor would only
+# wrap each value in the driver's Binary() (SQLAlchemy's own comment says sqlite3 needs none).
+_NATIVE_BYTES_DRIVERS = frozenset({"pysqlite", "psycopg"})
+
+
+@dataclass(frozen=True)
+class _DriverInsert:
+    sql: str
+    # (position in the row, the column type's bind processor) for columns that need one.
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]
+    keys: tuple[str, ...] | None  # bind names for drivers that take named parameters
+
+
+def _bind_processor(dialect: Dialect, column_type: Any) -> Callable[[Any], Any] | None:
+    if isinstance(column_type, LargeBinary) and dialect.driver in _NATIVE_BYTES_DRIVERS:
+        return None
+    # What SQLAlchemy itself would do to the value (UUIDs as text on SQLite, timestamps in UTC,
+    # JSON serialised, enums checked, ...).
+    return column_type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _driver_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _DriverInsert:
+    known = _DRIVER_INSERTS.setdefault(dialect, {})
+    found = known.get((table, columns))
+    if found is None:
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+        processors = tuple(
+            (i, process)
+            for i, name in enumerate(columns)
+            if (process := _bind_processor(dialect, table.c[name].type)) is not None
+        )
+        # The compiled statement must take exactly these columns, in this order if positional.
+        if compiled.positional:
+            if tuple(compiled.positiontup or ()) != columns:
+                raise RuntimeError(f"unexpected parameter order in {compiled.string!r}")
+            keys = None
+        else:
+            if set(compiled.binds) != set(columns):
+                raise RuntimeError(f"unexpected parameters in {compiled.string!r}")
+            keys = columns
+        found = known[(table, columns)] = _DriverInsert(compiled.string, processors, keys)
+    return found
+
+
+# Per dialect (one per engine), forgotten with it.
+_DRIVER_INSERTS: weakref.WeakKeyDictionary[Dialect, dict[tuple[Table, tuple[str, ...]], _DriverInsert]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _processed(
+    rows: Sequence[Sequence[Any]], processors: Sequence[tuple[int, Callable[[Any], Any]]]
+) -> list[Any]:
+    out: list[Any] = [list(row) for row in rows]
+    for i, process in processors:
+        # Bulk rows repeat values (one actor, one time, one outcome per batch): process each
+        # run of the same object once.
+        last_in: Any = object()
+        last_out: Any = None
+        for values in out:
+            value = values[i]
+            if value is not last_in:
+                last_in, last_out = value, process(value)
+            values[i] = last_out
+    return out
+
+
+def insert_rows(db: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """INSERT many rows, given as tuples in `columns` order, with one driver executemany.
+
+    The same rows as db.execute(insert(table), dicts), without SQLAlchemy's work per row (a
+    dict of parameters per row, then each value processed in turn), which was a third of the
+    time of appending to the audit log. Values still go through their column type's bind
+    processor, so what lands in the table is what the ORM would have written."""
+    if not rows:
+        return
+    conn = db.connection()
+    plan = _driver_insert(conn.dialect, table, tuple(columns))
+    params: Sequence[Any] = _processed(rows, plan.processors) if plan.processors else rows
+    if plan.keys is None:
+        params = [tuple(r) for r in params]
+    else:
+        params = [dict(zip(plan.keys, r, strict=True)) for r in params]
+    conn.exec_driver_sql(plan.sql, params)
 
 
 def is_postgres(url: str) -> bool:

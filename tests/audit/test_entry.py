@@ -4,6 +4,7 @@ JSON (sorted keys, no spaces, ASCII) that the version defines."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import uuid
 from datetime import UTC, timedelta, timezone
@@ -11,7 +12,7 @@ from datetime import UTC, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qorgau.audit.entry import ENTRY_VERSION, encode_entry, pseudonym
+from qorgau.audit.entry import ENTRY_VERSION, encode_entry
 
 
 def canonical(salt, *, event_id, occurred_at, actor_user_id, actor_agency_id, action, object_type, object_id,
@@ -28,7 +29,11 @@ def canonical(salt, *, event_id, occurred_at, actor_user_id, actor_agency_id, ac
             "agency": str(actor_agency_id) if actor_agency_id else None,
             "action": action,
             "type": object_type,
-            "object": pseudonym(salt, object_type, object_id),
+            "object": (
+                hmac.new(salt, f"{object_type}:{object_id}".encode(), hashlib.sha256).hexdigest()[:32]
+                if object_id is not None
+                else None
+            ),
             "outcome": outcome,
             "details": hashlib.sha256(dumps(details)).hexdigest() if details is not None else None,
         }

@@ -18,10 +18,19 @@ from typing import Any
 ENTRY_VERSION = 1
 
 
+@lru_cache(maxsize=8)
+def _keyed(salt: bytes) -> hmac.HMAC:
+    # Copying an HMAC already keyed with the salt skips the key set-up on every event.
+    return hmac.new(salt, digestmod=hashlib.sha256)
+
+
 def pseudonym(salt: bytes, object_type: str, object_id: str | None) -> str | None:
+    """HMAC-SHA-256 of "type:id" under the log's salt, first 128 bits in hex."""
     if object_id is None:
         return None
-    return hmac.new(salt, f"{object_type}:{object_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    mac = _keyed(salt).copy()
+    mac.update(f"{object_type}:{object_id}".encode())
+    return mac.hexdigest()[:32]
 
 
 def _canonical_json(value: Any) -> bytes:
@@ -40,7 +49,19 @@ def _timestamp(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _quoted(value: object | None) -> str:
+def _quoted_uuid(value: uuid.UUID) -> str:
+    # The canonical 8-4-4-4-12 form, from .hex: twice as fast as str(UUID).
+    h = value.hex
+    return f'"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"'
+
+
+@lru_cache(maxsize=1024)
+def _quoted_actor(value: uuid.UUID | None) -> str:
+    # A batch of events shares its actor and agency.
+    return "null" if value is None else _quoted_uuid(value)
+
+
+def _quoted(value: str | None) -> str:
     return "null" if value is None else f'"{value}"'
 
 
@@ -49,7 +70,7 @@ def _quoted(value: object | None) -> str:
 # go through the JSON encoder; the other values are UUIDs, hex digests and a timestamp, which
 # need no escaping. tests/audit/test_entry.py checks it byte for byte against json.dumps.
 _TEMPLATE = (
-    '{"action":%s,"actor":%s,"agency":%s,"at":"%s","details":%s,"event":"%s","object":%s,'
+    '{"action":%s,"actor":%s,"agency":%s,"at":"%s","details":%s,"event":%s,"object":%s,'
     '"outcome":%s,"type":%s,"v":%d}'
 )
 
@@ -71,11 +92,11 @@ def encode_entry(
         _TEMPLATE
         % (
             _json_string(action),
-            _quoted(actor_user_id),
-            _quoted(actor_agency_id),
+            _quoted_actor(actor_user_id),
+            _quoted_actor(actor_agency_id),
             _timestamp(occurred_at),
             _quoted(hashlib.sha256(_canonical_json(details)).hexdigest() if details is not None else None),
-            event_id,
+            _quoted_uuid(event_id),
             _quoted(pseudonym(salt, object_type, object_id)),
             _json_string(outcome),
             _json_string(object_type),

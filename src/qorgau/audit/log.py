@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache, partial
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, insert, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from qorgau.audit import merkle
@@ -20,6 +20,7 @@ from qorgau.audit.models import (
     AuditTreeNode,
     Outcome,
 )
+from qorgau.db import insert_rows
 
 HEAD_ID = 1
 # A proof needs at most about 2 * log2(size) nodes; bigger sets (verification) go in chunks.
@@ -38,9 +39,15 @@ def _head(db: Session, *, for_update: bool) -> AuditLogHead:
     return head
 
 
+@cache
+def _outcome(value: str) -> str:
+    return Outcome(value).value  # refuses a value that is not an outcome
+
+
 def entry_for(event: Mapping[str, Any] | AuditEvent, salt: bytes) -> bytes:
     """The canonical entry of an audit event, given as its row values or as a loaded row."""
-    value = event.__getitem__ if isinstance(event, Mapping) else partial(getattr, event)
+    # (isinstance against the model, not the Mapping ABC: this runs once per event appended.)
+    value = partial(getattr, event) if isinstance(event, AuditEvent) else event.__getitem__
     return encode_entry(
         salt,
         event_id=value("id"),
@@ -50,7 +57,7 @@ def entry_for(event: Mapping[str, Any] | AuditEvent, salt: bytes) -> bytes:
         action=value("action"),
         object_type=value("object_type"),
         object_id=value("object_id"),
-        outcome=Outcome(value("outcome")).value,
+        outcome=_outcome(value("outcome")),
         details=value("details"),
     )
 
@@ -91,16 +98,17 @@ def append(db: Session, events: Sequence[Mapping[str, Any]]) -> None:
     start = head.size
     # The perfect subtrees covering the log so far are exactly the left siblings new leaves need.
     known = stored_nodes(db, set(merkle.perfect_cover(0, start))) if start else {}
-    leaves, nodes = [], []
+    leaves: list[tuple[int, Any, bytes, bytes]] = []
+    nodes: list[tuple[int, int, bytes]] = []
     for index, event in enumerate(events, start):
         entry = entry_for(event, head.pseudonym_salt)
         leaf_hash = merkle.leaf_hash(entry)
-        leaves.append({"leaf_index": index, "event_id": event["id"], "entry": entry, "leaf_hash": leaf_hash})
+        leaves.append((index, event["id"], entry, leaf_hash))
         for (level, node_index), h in merkle.completed_nodes(index, leaf_hash, known.__getitem__):
             known[(level, node_index)] = h
-            nodes.append({"level": level, "node_index": node_index, "hash": h})
-    db.execute(insert(AUDIT_LEAVES), leaves)
-    db.execute(insert(AUDIT_TREE_NODES), nodes)
+            nodes.append((level, node_index, h))
+    insert_rows(db, AUDIT_LEAVES, ("leaf_index", "event_id", "entry", "leaf_hash"), leaves)
+    insert_rows(db, AUDIT_TREE_NODES, ("level", "node_index", "hash"), nodes)
     head.size = start + len(events)
     # Written now, not at some later flush: whoever appends next must see the new size.
     db.flush()
