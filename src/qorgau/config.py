@@ -64,8 +64,9 @@ class Settings(BaseSettings):
     # Verifier keys (C2SP note format, as other nodes publish at /transparency/key) of the
     # witnesses whose co-signatures of this node's checkpoints it accepts and publishes.
     witnesses: list[str] = Field(default_factory=list)
-    # Reflection and recovery period for a potential victim, in days, per country of the case
-    # (KZ, UZ, KG, TJ: 30 days; a country's law may give more).
+    # Reflection and recovery period for a potential victim, in days, per country of the case.
+    # Where this names no country: the period the country's law sets (its legal profile), else
+    # the default (KZ, UZ, KG and TJ set none that our sources show).
     reflection_period_days: dict[str, int] = Field(default_factory=dict)
     default_reflection_period_days: int = 30
 
@@ -104,7 +105,14 @@ class Settings(BaseSettings):
         return load_keyring(self.data_dir)
 
     def reflection_days(self, country: str) -> int:
-        return self.reflection_period_days.get(country, self.default_reflection_period_days)
+        """This node's setting for the country; else what the country's law sets; else the default."""
+        if country in self.reflection_period_days:
+            return self.reflection_period_days[country]
+        # Imported here: the profiles are the screening room's data, and config is imported first.
+        from qorgau.screening.profiles import profile_for, statutory_reflection_days
+
+        by_law = statutory_reflection_days(profile_for(country))
+        return self.default_reflection_period_days if by_law is None else by_law
 
 
 @dataclass(frozen=True)

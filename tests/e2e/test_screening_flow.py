@@ -60,14 +60,18 @@ def test_a_border_guard_screens_a_person_in_russian(page: Page, site: Site) -> N
 
     # "Screen": the questionnaire, one step at a time, in Russian.
     page.get_by_role("link", name="Провести скрининг", exact=True).click()
-    expect(page.get_by_role("heading", level=2)).to_contain_text("Шаг 1 из 6")
+    expect(page.get_by_role("heading", level=2)).to_contain_text("Шаг 1 из 7")
+    # First, the person: an adult by the case's birth date, so the officer's judgement is not ticked.
+    expect(page.locator("#judged-child")).not_to_be_checked()
+    shot("person")
+    next_step(page, "Шаг 2 из 7")
     expect(page.get_by_text("Вербовка", exact=True)).to_be_visible()
     tick(page, "act.recruitment", "act.transportation", "means.deception", "purpose.labour")
     shot("palermo")
-    next_step(page, "Шаг 2 из 6")
+    next_step(page, "Шаг 3 из 7")
     tick(page, "ilo.deception", "ilo.retention_of_identity_documents", "ilo.withholding_of_wages")
     shot("ilo")
-    next_step(page, "Шаг 3 из 6")
+    next_step(page, "Шаг 4 из 7")
     tick(
         page,
         "delphi.adult_labour.deceptive_recruitment.deceived_about_nature_of_job",
@@ -76,19 +80,19 @@ def test_a_border_guard_screens_a_person_in_russian(page: Page, site: Site) -> N
     shot("operational-labour")
 
     # Leaving and coming back resumes at the same step, with the answers kept.
-    next_step(page, "Шаг 4 из 6")
+    next_step(page, "Шаг 5 из 7")
     page.goto(case_url)
     page.get_by_role("link", name="Провести скрининг", exact=True).click()
-    expect(page.get_by_role("heading", level=2)).to_contain_text("Шаг 4 из 6")
+    expect(page.get_by_role("heading", level=2)).to_contain_text("Шаг 5 из 7")
     page.get_by_role("button", name="Назад", exact=True).click()
-    expect(page.get_by_role("heading", level=2)).to_contain_text("Шаг 3 из 6")
+    expect(page.get_by_role("heading", level=2)).to_contain_text("Шаг 4 из 7")
     expect(
         page.locator("#ind-delphi-adult_labour-deceptive_recruitment-deceived_about_nature_of_job")
     ).to_be_checked()
-    next_step(page, "Шаг 4 из 6")
-    next_step(page, "Шаг 5 из 6")
+    next_step(page, "Шаг 5 из 7")
+    next_step(page, "Шаг 6 из 7")
     shot("kazakhstan-factors")
-    next_step(page, "Шаг 6 из 6")
+    next_step(page, "Шаг 7 из 7")
     review = page.locator("#screening-form")
     expect(review).to_contain_text("Обман")
     shot("review")
@@ -100,6 +104,10 @@ def test_a_border_guard_screens_a_person_in_russian(page: Page, site: Site) -> N
     expect(page.get_by_text("три элемента торговли взрослым человеком", exact=False)).to_be_visible()
     expect(page.get_by_text("Статус дела сейчас: Потенциальная жертва")).to_be_visible()
     expect(page.get_by_role("link", name="Скачать протокол скрининга (PDF)")).to_be_visible()
+    # What Kazakh law gives her next: the reflection period the node applies (the law sets none).
+    law = page.locator("section", has=page.get_by_role("heading", name="Что даёт человеку закон страны"))
+    expect(law).to_contain_text("30 дней")
+    expect(law).to_contain_text("закон его не устанавливает")
     shot("result")
 
     page.get_by_role("link", name="Вернуться к делу").last.click()

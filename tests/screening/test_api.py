@@ -29,6 +29,22 @@ def test_an_adult_deceived_into_labour_is_a_likely_victim_with_a_rationale(clien
     assert body["ruleset_version"]
 
 
+def test_the_result_carries_what_the_law_of_the_country_gives_the_person(client, db):
+    guard = bearer(db, make_user(db, Role.BORDER_GUARD))
+
+    def law(country: str):  # type: ignore[no-untyped-def]
+        body = {"country": country, "age": 27, "indicators": ADULT_LABOUR_DECEPTION}
+        return client.post("/api/v1/screening/evaluate", headers=guard, json=body).json()["country_law"]
+
+    kz = law("KZ")
+    # Kazakhstan's 2024 law has a potential-victim status; it sets no reflection period, so the
+    # node's default applies; whether victims are exempt from punishment is not yet settled.
+    assert kz["potential_victim_status"] is True and kz["non_punishment"] is None
+    assert kz["reflection_period_days"] == 30 and kz["reflection_period_statutory"] is False
+    assert law("UZ")["country"] == "UZ"
+    assert law("RU") is None  # no legal profile: the international standard alone
+
+
 def test_for_a_child_the_same_acts_and_purpose_mean_child_protection_now(client, db):
     guard = bearer(db, make_user(db, Role.BORDER_GUARD))
     r = client.post(

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from qorgau.config import Settings
+from qorgau.screening import profiles
 from qorgau.screening.profiles import (
     PROFILE_DIR,
     TEMPLATE_NAME,
@@ -25,6 +27,7 @@ from qorgau.screening.profiles import (
     load_profiles,
     open_questions,
     profile_for,
+    statutory_reflection_days,
     template,
 )
 
@@ -145,6 +148,32 @@ def test_what_is_not_settled_is_marked_to_be_confirmed(code):
             assert name in open_fields
     if not profile.reflection_period_days.statutory:
         assert "reflection_period_days" in open_fields
+
+
+def _with_reflection(days: int, statutory: bool) -> CountryProfile:
+    kz = profile_for("KZ")
+    assert kz is not None
+    period = kz.reflection_period_days.model_copy(update={"value": days, "statutory": statutory})
+    return kz.model_copy(update={"reflection_period_days": period})
+
+
+def test_only_a_reflection_period_the_law_sets_counts_as_the_law():
+    assert statutory_reflection_days(_with_reflection(60, statutory=True)) == 60
+    # A profile's 30 days "not statutory" records the project default: it is no law of its own.
+    assert statutory_reflection_days(_with_reflection(30, statutory=False)) is None
+    assert statutory_reflection_days(None) is None
+
+
+def test_a_case_gets_the_node_setting_then_the_law_then_the_default(monkeypatch, tmp_path):
+    by_law = {"KZ": _with_reflection(60, statutory=True), "UZ": _with_reflection(30, statutory=False)}
+    monkeypatch.setattr(profiles, "profile_for", by_law.get)
+    settings = Settings(
+        data_dir=tmp_path, reflection_period_days={"KG": 90}, default_reflection_period_days=45
+    )
+    assert settings.reflection_days("KG") == 90  # the node's own setting wins
+    assert settings.reflection_days("KZ") == 60  # the law's period
+    assert settings.reflection_days("UZ") == 45  # no law on it: the node's default
+    assert settings.reflection_days("FR") == 45  # no profile at all
 
 
 def test_profile_for_takes_any_case_and_knows_only_the_profiled_countries():

@@ -1,15 +1,18 @@
 """The screening questionnaire, one step at a time, and the officer's unfinished answers.
 
-The questionnaire is built from the ruleset and the person: the Palermo Protocol's acts, means and
-purposes; the ILO's indicators of forced labour; the ILO/European Commission operational
-indicators of the person's age group (one step per list: labour, sexual exploitation), grouped by
+The questionnaire is built from the ruleset and the person: first the person's age group (the
+officer may judge a person of unknown or uncertain age to be a child: in doubt, a child is presumed
+one, and the child's lists apply); the Palermo Protocol's acts, means and purposes; the ILO's
+indicators of forced labour; the ILO/European Commission operational indicators of the person's
+age group (one step per list: labour, sexual exploitation), grouped by
 dimension; the potential-victim factors of the country where the case is, if its law has them;
 then a review.
 
 Each step's answers are kept as a draft (one per case and officer) as the officer goes, so that
 leaving and coming back resumes where they were. The answers are indicator codes, which say what
 happened to a person, so a draft is sealed like the screening it becomes. Recording the screening
-deletes it.
+deletes it; so does discarding it. Saving and discarding are audited, as changes to what is
+known about a person.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qorgau.audit import service as audit
 from qorgau.auth.permissions import Permission
 from qorgau.auth.principal import Principal
 from qorgau.config import Settings
@@ -32,6 +36,7 @@ from qorgau.screening.models import ScreeningDraft
 from qorgau.screening.rules import AgeGroup, DerivedIndicator, Indicator, Ruleset, Section
 
 _TABLE = "screening_drafts"
+PERSON = "person"
 REVIEW = "review"
 
 
@@ -61,6 +66,7 @@ class Step:
 class Draft:
     step: str
     indicators: frozenset[str]
+    judged_child: bool = False  # the officer judges the person a child, whatever the case's age
 
 
 _DELPHI_TITLES = {
@@ -76,6 +82,14 @@ def questionnaire(ruleset: Ruleset, *, child: bool, country: str) -> list[Step]:
     for ind in ruleset.indicators.values():
         by_section[ind.section].append(ind)
     steps = [
+        Step(
+            PERSON,
+            N_("The person"),
+            N_(
+                "Whether the child's indicators apply. A person under 18 is a child; where the age is "
+                "unknown or uncertain and the person may be a child, treat them as one."
+            ),
+        ),
         Step(
             "palermo",
             N_("The elements of trafficking (Palermo Protocol)"),
@@ -151,6 +165,11 @@ def neighbour(steps: list[Step], step: Step, go: str) -> Step:
     return step
 
 
+def asked(steps: list[Step]) -> frozenset[str]:
+    """Every indicator code the questionnaire asks about."""
+    return frozenset(code for s in steps for code in s.codes)
+
+
 def answer_step(answers: frozenset[str], step: Step, posted: list[str]) -> frozenset[str]:
     """The answers once this step's are replaced by those posted. A code the step does not ask
     about is refused (InvalidInput): a stale or forged form, not something to store."""
@@ -178,7 +197,7 @@ def load_draft(db: Session, actor: Principal, settings: Settings, case_id: uuid.
     if row is None:
         return None
     data: dict[str, Any] = people.open_row(settings.keyring, row, _TABLE, row.id)
-    return Draft(str(data.get("step", "")), frozenset(data.get("indicators", [])))
+    return Draft(str(data.get("step", "")), frozenset(data.get("indicators", [])), bool(data.get("child")))
 
 
 def save_draft(db: Session, actor: Principal, settings: Settings, case_id: uuid.UUID, draft: Draft) -> None:
@@ -188,10 +207,20 @@ def save_draft(db: Session, actor: Principal, settings: Settings, case_id: uuid.
         row = ScreeningDraft(id=uuid7(), case_id=case_id, user_id=actor.user_id)
         db.add(row)
     row.updated_at = utcnow()
-    value = {"step": draft.step, "indicators": sorted(draft.indicators)}
+    value = {"step": draft.step, "indicators": sorted(draft.indicators), "child": draft.judged_child}
     people.seal_row(settings.keyring, row, _TABLE, row.id, value)
     db.flush()
+    # The step only: which indicators were ticked is about the person, and stays sealed.
+    audit.record(db, actor, "screening.draft_save", "case", case_id, details={"step": draft.step})
 
 
-def discard_draft(db: Session, actor: Principal, case_id: uuid.UUID) -> None:
-    db.execute(delete(ScreeningDraft).where(_mine(actor, case_id)))
+def discard_draft(db: Session, actor: Principal, case_id: uuid.UUID, *, recorded: bool = False) -> None:
+    """Delete the officer's draft: the screening was recorded from it, or the officer threw it away
+    (audited; a recorded screening is audited as such)."""
+    row = _own(db, actor, case_id)
+    if row is None:
+        return
+    db.delete(row)
+    db.flush()
+    if not recorded:
+        audit.record(db, actor, "screening.draft_discard", "case", case_id)

@@ -67,11 +67,12 @@ def _questionnaire_page(
     subject: Any,
     steps: list[drafts.Step],
     step: drafts.Step,
-    answers: frozenset[str],
+    draft: drafts.Draft,
     *,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    answers = draft.indicators
     chosen = [
         (s, [i for g in s.groups for i in g.indicators if i.code in answers]) for s in steps if s.groups
     ]
@@ -81,6 +82,8 @@ def _questionnaire_page(
         "step": step,
         "number": steps.index(step) + 1,
         "answers": answers,
+        "judged_child": draft.judged_child,
+        "case_child": _case_child(subject),
         "chosen": chosen,
         "errors": errors or {},
         "label": indicator_label,
@@ -93,13 +96,23 @@ def _questionnaire_page(
     return private(render(request, "screening/questionnaire.html", ctx, status_code=status_code))
 
 
+def _steps(subject: Any, judged_child: bool) -> list[drafts.Step]:
+    return drafts.questionnaire(
+        current_ruleset(), child=_case_child(subject) or judged_child, country=subject.country
+    )
+
+
+def _case_child(subject: Any) -> bool:
+    """The case itself says the person is a child (recorded as one, or under 18 by their age)."""
+    return bool(subject.is_child or (subject.age is not None and subject.age < 18))
+
+
 def _setup(
     db: DB, settings: AppSettings, principal: Principal, case_id: uuid.UUID
-) -> tuple[Any, list[drafts.Step], drafts.Draft | None]:
+) -> tuple[Any, drafts.Draft]:
     subject = service.questionnaire_subject(db, principal, settings, case_id)
-    child = subject.is_child or (subject.age is not None and subject.age < 18)
-    steps = drafts.questionnaire(current_ruleset(), child=child, country=subject.country)
-    return subject, steps, drafts.load_draft(db, principal, settings, case_id)
+    draft = drafts.load_draft(db, principal, settings, case_id) or drafts.Draft("", frozenset())
+    return subject, draft
 
 
 @router.get("/cases/{case_id}/screening")
@@ -107,9 +120,10 @@ def questionnaire(
     request: Request, case_id: uuid.UUID, db: DB, settings: AppSettings, principal: CaseScreener
 ) -> Response:
     """The questionnaire, at the step the officer left it (or the first), with their answers."""
-    subject, steps, draft = _setup(db, settings, principal, case_id)
-    step = drafts.step_by_id(steps, draft.step if draft else None)
-    return _questionnaire_page(request, subject, steps, step, draft.indicators if draft else frozenset())
+    subject, draft = _setup(db, settings, principal, case_id)
+    steps = _steps(subject, draft.judged_child)
+    step = drafts.step_by_id(steps, draft.step)
+    return _questionnaire_page(request, subject, steps, step, draft)
 
 
 @router.post("/cases/{case_id}/screening")
@@ -121,41 +135,56 @@ def questionnaire_step(
     principal: CaseScreener,
     step: Choice = "",
     go: Choice = "next",
+    child: Choice = "",
     indicator: Codes = [],  # noqa: B006 (FastAPI copies the default)
 ) -> Response:
     """Save this step's answers to the draft, then show the step asked for; on the review step,
-    "record" stores the screening, deletes the draft and shows the result."""
-    subject, steps, draft = _setup(db, settings, principal, case_id)
+    "record" stores the screening, deletes the draft and shows the result; "discard" throws the
+    draft away and goes back to the case."""
+    subject, draft = _setup(db, settings, principal, case_id)
+    if go == "discard":
+        drafts.discard_draft(db, principal, case_id)
+        return _go_to(request, f"/cases/{case_id}")
+    steps = _steps(subject, draft.judged_child)
     current = drafts.step_by_id(steps, step)
-    answers = draft.indicators if draft else frozenset()
+    judged, answers = draft.judged_child, draft.indicators
+    if current.id == drafts.PERSON:
+        judged = child == "yes"
+        steps = _steps(subject, judged)
+        current = drafts.step_by_id(steps, drafts.PERSON)
+        # The other age group's operational indicators are no longer asked: drop their answers.
+        answers = answers & drafts.asked(steps)
     try:
         answers = drafts.answer_step(answers, current, indicator)
     except DomainError as exc:
         roll_back(db, exc)
         errors = {"indicators": exc.detail}
         return _questionnaire_page(
-            request, subject, steps, current, answers, errors=errors, status_code=exc.status
+            request, subject, steps, current, draft, errors=errors, status_code=exc.status
         )
     if go == "record" and current.id == drafts.REVIEW:
         try:
-            stored = service.screen_case(
-                db, principal, settings, case_id, CaseScreeningIn(indicators=sorted(answers))
-            )
-            drafts.discard_draft(db, principal, case_id)
+            screening = CaseScreeningIn(indicators=sorted(answers), is_child=True if judged else None)
+            stored = service.screen_case(db, principal, settings, case_id, screening)
+            drafts.discard_draft(db, principal, case_id, recorded=True)
         except DomainError as exc:
             roll_back(db, exc)
             return _questionnaire_page(
-                request, subject, steps, current, answers, errors={"form": exc.detail}, status_code=exc.status
+                request, subject, steps, current, draft, errors={"form": exc.detail}, status_code=exc.status
             )
-        url = f"/cases/{case_id}/screenings/{stored['id']}"
-        if is_htmx(request):
-            return Response(status_code=200, headers={"HX-Redirect": url})
-        return see_other(url)
-    target = drafts.neighbour(steps, current, go)
-    drafts.save_draft(db, principal, settings, case_id, drafts.Draft(target.id, answers))
+        return _go_to(request, f"/cases/{case_id}/screenings/{stored['id']}")
+    saved = drafts.Draft(drafts.neighbour(steps, current, go).id, answers, judged)
+    drafts.save_draft(db, principal, settings, case_id, saved)
     if is_htmx(request):
-        return _questionnaire_page(request, subject, steps, target, answers)
+        return _questionnaire_page(request, subject, steps, drafts.step_by_id(steps, saved.step), saved)
     return see_other(f"/cases/{case_id}/screening")
+
+
+def _go_to(request: Request, url: str) -> Response:
+    """Leave the questionnaire for another page (htmx follows HX-Redirect; a plain form, 303)."""
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return see_other(url)
 
 
 # --- A recorded screening ----------------------------------------------------------------------

@@ -261,6 +261,15 @@ def profile_for(country: str) -> CountryProfile | None:
     return _bundled().get(country.strip().upper())
 
 
+def statutory_reflection_days(profile: CountryProfile | None) -> int | None:
+    """The reflection period the country's law sets, in days; None where the law sets none (or
+    the country has no profile): the node's default applies there, not the profile's 30, which
+    only records that default."""
+    if profile is None or not profile.reflection_period_days.statutory:
+        return None
+    return profile.reflection_period_days.value
+
+
 def open_questions(profile: CountryProfile) -> list[tuple[str, str]]:
     """(field, note) for every note in the profile that marks something "to be confirmed"."""
     found: list[tuple[str, str]] = []

@@ -39,12 +39,14 @@ class RecordValues:
     indicators: list[str] = field(default_factory=list)
 
 
-def fonts_available(font_dir: Path = FONT_DIR) -> bool:
+def fonts_available(font_dir: Path | None = None) -> bool:
+    font_dir = font_dir or FONT_DIR  # read when called: a deployment may lack the package
     return (font_dir / _REGULAR).is_file() and (font_dir / _BOLD).is_file()
 
 
-def build_record_pdf(values: RecordValues, font_dir: Path = FONT_DIR) -> bytes:
+def build_record_pdf(values: RecordValues, font_dir: Path | None = None) -> bytes:
     """The screening record as a PDF. Raises FontMissing if DejaVu Sans is not installed."""
+    font_dir = font_dir or FONT_DIR
     if not fonts_available(font_dir):
         raise FontMissing(
             _("The font for printable records is not installed: install the package %(package)s.")

@@ -35,8 +35,8 @@ def ruleset(principal: Screener, version: str | None = None) -> Any:
     response_model=EvaluateOut,
     summary="Evaluate indicators (stateless, nothing stored)",
 )
-def evaluate(body: EvaluateIn, principal: Screener) -> Any:
-    return service.evaluate(principal, body)
+def evaluate(body: EvaluateIn, settings: AppSettings, principal: Screener) -> Any:
+    return service.evaluate(principal, settings, body)
 
 
 @router.post(

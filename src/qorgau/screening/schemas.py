@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,11 +27,27 @@ class ReasonOut(BaseModel):
     text: str
 
 
+class CountryLawOut(BaseModel):
+    """What the law of the screening's country gives the person, from its legal profile; null
+    where the sources do not settle it (GET /screening/profiles shows what is open)."""
+
+    country: str
+    reflection_period_days: int = Field(description="the period this node applies to a potential victim")
+    reflection_period_statutory: bool = Field(
+        description="false: the law sets none; the node's default applies"
+    )
+    potential_victim_status: bool | None
+    non_punishment: bool | None
+    residence_permit_for_foreign_victims: bool | None
+    profile_reviewed: date
+
+
 class EvaluateOut(BaseModel):
     outcome: str
     fired: list[str]
     rationale: list[ReasonOut]
     ruleset_version: str
+    country_law: CountryLawOut | None = Field(description="null for a country with no legal profile")
 
 
 class IndicatorOut(BaseModel):

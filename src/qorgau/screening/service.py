@@ -21,7 +21,7 @@ from qorgau.i18n import N_, _
 from qorgau.nrm import access, people
 from qorgau.nrm import service as nrm
 from qorgau.nrm.models import Case
-from qorgau.screening import rules
+from qorgau.screening import profiles, rules
 from qorgau.screening.catalog import indicator_hint, indicator_label
 from qorgau.screening.models import ScreeningRecord
 from qorgau.screening.ruleset import RulesetError, available_versions, current_ruleset, load_ruleset
@@ -52,7 +52,25 @@ def result_out(result: rules.ScreeningResult) -> dict[str, Any]:
     }
 
 
-def evaluate(actor: Principal, data: EvaluateIn) -> dict[str, Any]:
+def country_law(settings: Settings, country: str) -> dict[str, Any] | None:
+    """What the law of the country where a screening happens gives the person, from its legal
+    profile (None where there is none): the facts an officer must tell the person next. A value
+    of None means the sources do not settle it (the comparison page says what is open)."""
+    profile = profiles.profile_for(country)
+    if profile is None:
+        return None
+    return {
+        "country": profile.country,
+        "reflection_period_days": settings.reflection_days(profile.country),
+        "reflection_period_statutory": profiles.statutory_reflection_days(profile) is not None,
+        "potential_victim_status": profile.potential_victim_status.value,
+        "non_punishment": profile.non_punishment.value,
+        "residence_permit_for_foreign_victims": profile.residence_permit_for_foreign_victims.value,
+        "profile_reviewed": profile.last_reviewed,
+    }
+
+
+def evaluate(actor: Principal, settings: Settings, data: EvaluateIn) -> dict[str, Any]:
     actor.require(Permission.SCREENING_RUN)
     ruleset = _ruleset(data.ruleset_version)
     screening = rules.ScreeningInput(data.country, data.age, data.is_child, frozenset(data.indicators))
@@ -60,7 +78,7 @@ def evaluate(actor: Principal, data: EvaluateIn) -> dict[str, Any]:
         result = rules.evaluate(ruleset, screening)
     except ValueError as exc:
         raise InvalidInput(str(exc), field="indicators") from exc
-    return result_out(result)
+    return {**result_out(result), "country_law": country_law(settings, data.country)}
 
 
 def describe_ruleset(actor: Principal, version: str | None) -> dict[str, Any]:
@@ -96,6 +114,7 @@ def _record_out(settings: Settings, record: ScreeningRecord) -> dict[str, Any]:
     result = rules.ScreeningResult.from_dict(sealed["result"])
     return {
         **result_out(result),
+        "country_law": country_law(settings, record.country),
         "id": record.id,
         "case_id": record.case_id,
         "country": record.country,
@@ -218,6 +237,7 @@ def screening_record(
         "rationale": [reason_sentence(r, labels) for r in result.rationale],
         "fired": [labels.get(c, c) for c in result.fired],
         "indicators": [labels.get(c, c) for c in sealed["input"]["indicators"]],
+        "country_law": country_law(settings, record.country),
     }
 
 
