@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import insert, literal_column, select
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
 from qorgau.audit.models import AUDIT_EVENTS, AUDIT_TREE_NODES, Outcome
-from qorgau.db import insert_rows
+from qorgau.db import BulkWriteError, insert_rows
 
 COLUMNS = ("id", "occurred_at", "actor_user_id", "action", "object_type", "object_id", "outcome", "details")
 ACTOR = uuid.uuid4()
@@ -68,3 +68,14 @@ def test_insert_rows_refuses_what_the_column_types_refuse(db: Session, column, b
     row[COLUMNS.index(column)] = bad
     with pytest.raises((StatementError, ValueError, LookupError), match=message):
         insert_rows(db, AUDIT_EVENTS, COLUMNS, [tuple(row)])
+
+
+def test_a_failed_bulk_write_names_the_problem_but_quotes_no_value(db: Session):
+    row = list(_rows()[0])
+    row[COLUMNS.index("object_id")] = "Yerzhan-Akhmetov-1990"  # as if a value held a person's data
+    insert_rows(db, AUDIT_EVENTS, COLUMNS, [tuple(row)])
+    with pytest.raises((BulkWriteError, IntegrityError)) as failed, db.begin_nested():
+        insert_rows(db, AUDIT_EVENTS, COLUMNS, [tuple(row)])  # the same id again
+    message = str(failed.value)
+    assert "audit_events" in message and ("unique" in message.lower() or "duplicate" in message.lower())
+    assert "Yerzhan" not in message and str(row[0]) not in message and row[0].hex not in message

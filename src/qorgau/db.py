@@ -225,6 +225,7 @@ class _DriverInsert:
     # (position in the row, the column type's bind processor) for columns that need one.
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]
     keys: tuple[str, ...] | None  # bind names for drivers that take named parameters
+    copy: str | None  # PostgreSQL (psycopg): COPY ... FROM STDIN, which is several times faster
 
 
 def _bind_processor(dialect: Dialect, column_type: Any) -> Callable[[Any], Any] | None:
@@ -254,7 +255,12 @@ def _driver_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> 
             if set(compiled.binds) != set(columns):
                 raise RuntimeError(f"unexpected parameters in {compiled.string!r}")
             keys = columns
-        found = known[(table, columns)] = _DriverInsert(compiled.string, processors, keys)
+        copy = None
+        if dialect.driver == "psycopg":
+            quote = dialect.identifier_preparer
+            names = ", ".join(quote.quote(c) for c in columns)
+            copy = f"COPY {quote.format_table(table)} ({names}) FROM STDIN"
+        found = known[(table, columns)] = _DriverInsert(compiled.string, processors, keys, copy)
     return found
 
 
@@ -281,8 +287,27 @@ def _processed(
     return out
 
 
+class BulkWriteError(RuntimeError):
+    """A bulk COPY failed. The message keeps the database's primary message and SQLSTATE only:
+    its detail and context quote the rows, which may hold a person's data."""
+
+
+def _copy_rows(conn: Connection, table: Table, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+    import psycopg  # only PostgreSQL gets here, and psycopg is its driver
+
+    raw = conn.connection.driver_connection
+    try:
+        with raw.cursor() as cur, cur.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.Error as exc:
+        primary = exc.diag.message_primary or type(exc).__name__
+        raise BulkWriteError(f"writing to {table.name} failed: {primary} (SQLSTATE {exc.sqlstate})") from None
+
+
 def insert_rows(db: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """INSERT many rows, given as tuples in `columns` order, with one driver executemany.
+    """INSERT many rows, given as tuples in `columns` order: COPY on PostgreSQL, one driver
+    executemany elsewhere, in the session's transaction.
 
     The same rows as db.execute(insert(table), dicts), without SQLAlchemy's work per row (a
     dict of parameters per row, then each value processed in turn), which was a third of the
@@ -293,6 +318,9 @@ def insert_rows(db: Session, table: Table, columns: Sequence[str], rows: Sequenc
     conn = db.connection()
     plan = _driver_insert(conn.dialect, table, tuple(columns))
     params: Sequence[Any] = _processed(rows, plan.processors) if plan.processors else rows
+    if plan.copy is not None:
+        _copy_rows(conn, table, plan.copy, params)
+        return
     if plan.keys is None:
         params = [tuple(r) for r in params]
     else:
