@@ -113,6 +113,11 @@ def test_a_changed_tree_node_is_found(history, db, settings):
     expect_tampering(db, settings, r"stored tree node \(level 1, index 1\)")
 
 
+def test_a_deleted_tree_node_is_found(history, db, settings):
+    db.execute(delete(AuditTreeNode).where(AuditTreeNode.level == 1, AuditTreeNode.node_index == 1))
+    expect_tampering(db, settings, r"audit tree node \(level 1, index 1\) is missing")
+
+
 def test_an_extra_tree_node_is_found(history, db, settings):
     db.execute(insert(AuditTreeNode).values(level=9, node_index=0, hash=bytes(32)))
     expect_tampering(db, settings, "tree nodes are stored")

@@ -63,12 +63,24 @@ class _CompactRange:
 
 
 def _check_nodes(db: Session, computed: list[tuple[int, int, bytes]]) -> None:
-    try:
-        stored = log.stored_nodes(db, {(level, index) for level, index, _h in computed})
-    except LookupError as exc:
-        raise LogTampered(str(exc)) from exc
+    # The nodes a run of consecutive leaves completes are consecutive on each level: read each
+    # level's span with one range scan of the primary key, not node by node.
+    spans: dict[int, tuple[int, int]] = {}
+    for level, index, _h in computed:
+        lo, hi = spans.get(level, (index, index))
+        spans[level] = (min(lo, index), max(hi, index))
+    stored: dict[tuple[int, int], bytes] = {}
+    for level, (lo, hi) in spans.items():
+        rows = db.execute(
+            select(AuditTreeNode.node_index, AuditTreeNode.hash).where(
+                AuditTreeNode.level == level, AuditTreeNode.node_index.between(lo, hi)
+            )
+        )
+        stored.update(((level, index), h) for index, h in rows)
     for level, index, h in computed:
-        if stored.get((level, index)) != h:
+        if (level, index) not in stored:
+            raise LogTampered(f"audit tree node (level {level}, index {index}) is missing")
+        if stored[(level, index)] != h:
             raise LogTampered(f"stored tree node (level {level}, index {index}) does not match the leaves")
 
 
