@@ -59,7 +59,7 @@ from qorgau.nrm.schemas import (
     TaskIn,
 )
 from qorgau.web.deps import DB, AppSettings, roll_back
-from qorgau.web.render import is_htmx, private, render, see_other
+from qorgau.web.render import go_to, is_htmx, private, render, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -552,10 +552,7 @@ def intake(
         shown, code = _errors(exc, fields=_STEP_OF)
         step = _STEP_OF.get(exc.field or "", 3)
         return _intake_page(request, form, step, data=data, errors=shown, status_code=code)
-    url = f"/cases/{case.id}"
-    if is_htmx(request):
-        return Response(status_code=200, headers={"HX-Redirect": url})
-    return see_other(url)
+    return go_to(request, f"/cases/{case.id}")
 
 
 # --- One case ----------------------------------------------------------------------------------

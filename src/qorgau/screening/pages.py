@@ -28,7 +28,7 @@ from qorgau.screening.catalog import indicator_hint, indicator_label
 from qorgau.screening.ruleset import current_ruleset
 from qorgau.screening.schemas import CaseScreeningIn
 from qorgau.web.deps import DB, AppSettings, roll_back
-from qorgau.web.render import is_htmx, private, render, see_other
+from qorgau.web.render import go_to, is_htmx, private, render, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -144,7 +144,7 @@ def questionnaire_step(
     subject, draft = _setup(db, settings, principal, case_id)
     if go == "discard":
         drafts.discard_draft(db, principal, case_id)
-        return _go_to(request, f"/cases/{case_id}")
+        return go_to(request, f"/cases/{case_id}")
     steps = _steps(subject, draft.judged_child)
     current = drafts.step_by_id(steps, step)
     judged, answers = draft.judged_child, draft.indicators
@@ -172,19 +172,12 @@ def questionnaire_step(
             return _questionnaire_page(
                 request, subject, steps, current, draft, errors={"form": exc.detail}, status_code=exc.status
             )
-        return _go_to(request, f"/cases/{case_id}/screenings/{stored['id']}")
+        return go_to(request, f"/cases/{case_id}/screenings/{stored['id']}")
     saved = drafts.Draft(drafts.neighbour(steps, current, go).id, answers, judged)
     drafts.save_draft(db, principal, settings, case_id, saved)
     if is_htmx(request):
         return _questionnaire_page(request, subject, steps, drafts.step_by_id(steps, saved.step), saved)
     return see_other(f"/cases/{case_id}/screening")
-
-
-def _go_to(request: Request, url: str) -> Response:
-    """Leave the questionnaire for another page (htmx follows HX-Redirect; a plain form, 303)."""
-    if is_htmx(request):
-        return Response(status_code=200, headers={"HX-Redirect": url})
-    return see_other(url)
 
 
 # --- A recorded screening ----------------------------------------------------------------------

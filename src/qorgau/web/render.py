@@ -111,6 +111,14 @@ def is_htmx(request: Request) -> bool:
     return bool(request.headers.get("hx-request"))
 
 
+def go_to(request: Request, url: str) -> Response:
+    """After a form post that leaves its page: htmx follows HX-Redirect (a 3xx would be followed
+    inside the swap), a plain form gets 303 (POST/redirect/GET)."""
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return see_other(url)
+
+
 def private(response: Response) -> Response:
     """A page with a person's data: no copy stays in the browser's or a proxy's cache."""
     response.headers["Cache-Control"] = "no-store"
