@@ -59,6 +59,11 @@ class Settings(BaseSettings):
             "TJS": Decimal(11_000),
         }
     )
+    # Payments to one payee (a cost category, a case, a donor refunded) recorded within this many
+    # days are added up against the threshold: splitting a payment does not avoid the checker.
+    fund_approval_window_days: int = Field(default=30, ge=1)
+    # A fund entry may be dated from 2000-01-01 up to this many days after today, no later.
+    fund_days_ahead: int = Field(default=7, ge=0)
     # The audit log's name in its checkpoints (C2SP "origin"); by default made from the node id.
     log_origin: str | None = None
     # Verifier keys (C2SP note format, as other nodes publish at /transparency/key) of the

@@ -59,8 +59,10 @@ def approve(txn_id: uuid.UUID, db: DB, principal: FundApprover) -> TransactionOu
     status_code=201,
     summary="Reverse a posted transaction",
 )
-def reverse(txn_id: uuid.UUID, body: ReversalCreate, db: DB, principal: FundManager) -> TransactionOut:
-    return service.transaction_out(service.reverse(db, principal, txn_id, body.reason))
+def reverse(
+    txn_id: uuid.UUID, body: ReversalCreate, db: DB, settings: AppSettings, principal: FundManager
+) -> TransactionOut:
+    return service.transaction_out(service.reverse(db, principal, settings, txn_id, body.reason))
 
 
 @public_router.get("/fund", summary="The safe fund's public report (no personal data)")

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from qorgau.countries import is_country
 from qorgau.fund.models import TransactionKind, TransactionStatus
-from qorgau.fund.rules import MINOR_UNITS, AccountKind
+from qorgau.fund.rules import MAX_INTEGER_DIGITS, MINOR_UNITS, AccountKind
 from qorgau.i18n import _
+
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 class AccountCreate(BaseModel):
@@ -51,6 +55,31 @@ class AccountOut(BaseModel):
 class PostingIn(BaseModel):
     account: str = Field(min_length=3, max_length=40, description="account code")
     amount: Decimal = Field(description="positive: debit; negative: credit; exact, as a string")
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _amount(cls, v: Any) -> Decimal:
+        """An exact, finite, non-zero amount of sane size, before anything computes with it:
+        1e999999999, NaN, Infinity, 0.001 are refused here, each with a clear message."""
+        if isinstance(v, bool) or not isinstance(v, str | int | float | Decimal):
+            raise ValueError(_('give the amount as a number, for example "640.50"'))
+        if isinstance(v, str) and not _NUMBER.fullmatch(v.strip()):
+            # Only ASCII digits: Decimal() also reads "1_000" and other scripts' digits.
+            raise ValueError(_('give the amount as a number, for example "640.50"'))
+        try:
+            amount = Decimal(str(v).strip()) if isinstance(v, str | float) else Decimal(v)
+        except (InvalidOperation, ValueError):
+            raise ValueError(_('give the amount as a number, for example "640.50"')) from None
+        if not amount.is_finite() or amount.is_zero():
+            raise ValueError(_("an amount must be a finite, non-zero number"))
+        if amount.adjusted() >= MAX_INTEGER_DIGITS:
+            raise ValueError(_("the amount is too large"))
+        exponent = amount.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -max(MINOR_UNITS.values()):
+            raise ValueError(
+                _("an amount has %(places)d decimal places at most") % {"places": max(MINOR_UNITS.values())}
+            )
+        return amount
 
 
 class TransactionCreate(BaseModel):

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from qorgau.audit import service as audit
 from qorgau.audit.transparency import latest_checkpoint
@@ -49,13 +51,84 @@ def list_accounts(db: Session, actor: Principal) -> list[FundAccount]:
 
 
 def _accounts_by_code(db: Session, codes: set[str]) -> dict[str, FundAccount]:
-    found = {a.code: a for a in db.scalars(select(FundAccount).where(FundAccount.code.in_(codes)))}
+    """The accounts, locked until the end of the request's transaction (in id order, so two
+    transactions never wait on each other): balances and window sums read after this cannot be
+    changed by a concurrent payment before we write. PostgreSQL takes row locks; SQLite's write
+    path has already taken the database's write lock (BEGIN IMMEDIATE)."""
+    found = {
+        a.code: a
+        for a in db.scalars(
+            select(FundAccount)
+            .where(FundAccount.code.in_(codes))
+            .order_by(FundAccount.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
     unknown = codes - found.keys()
     if unknown:
         raise InvalidInput(
             _("Unknown account: %(codes)s") % {"codes": ", ".join(sorted(unknown))}, field="postings"
         )
     return found
+
+
+def _posted_balances(db: Session, accounts: Iterable[FundAccount]) -> dict[tuple[str, str], Decimal]:
+    by_id = {a.id: a.code for a in accounts}
+    rows = db.execute(
+        select(FundPosting.account_id, FundPosting.currency, func.sum(FundPosting.amount_minor))
+        .join(FundTransaction, FundTransaction.id == FundPosting.transaction_id)
+        .where(FundPosting.account_id.in_(by_id), FundTransaction.status == TransactionStatus.POSTED)
+        .group_by(FundPosting.account_id, FundPosting.currency)
+    )
+    return {(by_id[aid], cur): from_minor(int(total), cur) for aid, cur, total in rows}
+
+
+def _refuse_overdraft(db: Session, postings: list[rules.Posting], accounts: dict[str, FundAccount]) -> None:
+    """No account goes onto the wrong side of zero (see rules.overdrawn). Called with the
+    accounts locked, inside the request's transaction, so two payments cannot both pass."""
+    kinds = {code: a.kind for code, a in accounts.items()}
+    wrong = rules.overdrawn(postings, kinds, _posted_balances(db, accounts.values()))
+    if wrong:
+        code, currency, after = wrong[0]
+        raise Conflict(
+            _(
+                "Not enough money: this would bring account %(code)s to %(balance)s %(currency)s. "
+                "Only a donor account may be below zero."
+            )
+            % {"code": code, "balance": f"{after:.{rules.MINOR_UNITS[currency]}f}", "currency": currency},
+            field="postings",
+        )
+
+
+def _paid_in_window(
+    db: Session, settings: Settings, payees: Iterable[tuple[str, str]], accounts: dict[str, FundAccount]
+) -> dict[tuple[str, str], Decimal]:
+    """What was paid out of the fund to each payee within the approval window: debits to it by
+    transactions recorded in the window, posted or still waiting, unless reversed."""
+    by_id = {accounts[code].id: code for code, _cur in payees}
+    if not by_id:
+        return {}
+    now, window = utcnow(), timedelta(days=settings.fund_approval_window_days)
+    fund_leg, fund_account, undo = aliased(FundPosting), aliased(FundAccount), aliased(FundTransaction)
+    leaves_fund = (
+        exists()
+        .where(fund_leg.transaction_id == FundTransaction.id, fund_leg.amount_minor < 0)
+        .where(fund_account.id == fund_leg.account_id, fund_account.kind == rules.AccountKind.FUND)
+    )
+    reversed_ = exists().where(
+        undo.reverses_id == FundTransaction.id, undo.status == TransactionStatus.POSTED
+    )
+    rows = db.execute(
+        select(
+            FundTransaction.created_at, FundPosting.account_id, FundPosting.currency, FundPosting.amount_minor
+        )
+        .join(FundTransaction, FundTransaction.id == FundPosting.transaction_id)
+        .where(FundPosting.account_id.in_(by_id), FundPosting.amount_minor > 0)
+        .where(FundTransaction.created_at > now - window, leaves_fund, ~reversed_)
+    )
+    history = [rules.Paid(at, by_id[aid], cur, from_minor(amount, cur)) for at, aid, cur, amount in rows]
+    return rules.paid_within(history, now, window)
 
 
 def _post(
@@ -108,9 +181,14 @@ def _post(
 def record_transaction(
     db: Session, actor: Principal, settings: Settings, data: TransactionCreate
 ) -> FundTransaction:
-    """Record a contribution, payment or transfer. A payment above the threshold waits for
-    approval by another person of another role."""
+    """Record a contribution, payment or transfer. A payment above the threshold, or bringing
+    what one payee got within the window above it, waits for approval by another person of
+    another role. No account may end on the wrong side of zero."""
     actor.require(Permission.FUND_MANAGE)
+    try:
+        rules.check_date(data.occurred_on, utcnow().date(), settings.fund_days_ahead)
+    except rules.LedgerError as exc:
+        raise InvalidInput(str(exc), field=exc.field) from exc
     accounts = _accounts_by_code(db, {p.account for p in data.postings})
     postings = [rules.Posting(p.account, p.amount, accounts[p.account].currency) for p in data.postings]
     try:
@@ -118,7 +196,9 @@ def record_transaction(
     except rules.LedgerError as exc:
         raise InvalidInput(str(exc), field=exc.field) from exc
     kinds = {code: a.kind for code, a in accounts.items()}
-    waits = rules.needs_approval(postings, kinds, settings.fund_approval_thresholds)
+    paid = _paid_in_window(db, settings, rules.paid_to(postings, kinds), accounts)
+    waits = rules.needs_approval(postings, kinds, settings.fund_approval_thresholds, paid)
+    _refuse_overdraft(db, postings, accounts)  # a waiting payment is checked again when approved
     status = TransactionStatus.PENDING_APPROVAL if waits else TransactionStatus.POSTED
     return _post(
         db, actor, data.kind, status, data.description, data.country, data.occurred_on, postings, accounts
@@ -132,6 +212,16 @@ def _get(db: Session, txn_id: uuid.UUID) -> FundTransaction:
     return txn
 
 
+def _postings_of(db: Session, txn: FundTransaction) -> tuple[list[rules.Posting], dict[str, FundAccount]]:
+    """A stored transaction's postings, with its accounts locked (see _accounts_by_code)."""
+    accounts = _accounts_by_code(db, {p.account.code for p in txn.postings})
+    postings = [
+        rules.Posting(p.account.code, from_minor(p.amount_minor, p.currency), p.currency)
+        for p in txn.postings
+    ]
+    return postings, accounts
+
+
 def approve(db: Session, actor: Principal, txn_id: uuid.UUID) -> FundTransaction:
     actor.require(Permission.FUND_APPROVE)
     txn = _get(db, txn_id)
@@ -141,29 +231,34 @@ def approve(db: Session, actor: Principal, txn_id: uuid.UUID) -> FundTransaction
         str(txn.maker_user_id), frozenset(txn.maker_roles), str(actor.user_id), frozenset(actor.roles)
     ):
         raise Forbidden(_("A payment is approved by another person, holding a role its maker does not."))
+    _refuse_overdraft(db, *_postings_of(db, txn))
     txn.status, txn.approved_by, txn.approved_at = TransactionStatus.POSTED, actor.user_id, utcnow()
     audit.record(db, actor, "fund.transaction.approve", "fund_transaction", txn.id)
     return txn
 
 
-def reverse(db: Session, actor: Principal, txn_id: uuid.UUID, reason: str) -> FundTransaction:
-    """Undo a posted transaction with a reversing one; the original stays as it was."""
+def reverse(
+    db: Session, actor: Principal, settings: Settings, txn_id: uuid.UUID, reason: str
+) -> FundTransaction:
+    """Undo a posted transaction with a reversing one; the original stays as it was. A reversal
+    above the threshold waits for a second person, as a payment does."""
     actor.require(Permission.FUND_MANAGE)
     original = _get(db, txn_id)
     if original.status != TransactionStatus.POSTED or original.kind == TransactionKind.REVERSAL:
         raise Conflict(_("Only a posted transaction can be reversed."))
     if db.scalar(select(FundTransaction.id).where(FundTransaction.reverses_id == original.id)) is not None:
         raise Conflict(_("This transaction was already reversed."))
-    accounts = {p.account.code: p.account for p in original.postings}
-    postings = rules.reversal(
-        rules.Posting(p.account.code, from_minor(p.amount_minor, p.currency), p.currency)
-        for p in original.postings
-    )
+    done, accounts = _postings_of(db, original)
+    postings = rules.reversal(done)
+    kinds = {code: a.kind for code, a in accounts.items()}
+    paid = _paid_in_window(db, settings, rules.paid_to(postings, kinds), accounts)
+    waits = rules.reversal_needs_approval(postings, kinds, settings.fund_approval_thresholds, paid)
+    _refuse_overdraft(db, postings, accounts)
     return _post(
         db,
         actor,
         TransactionKind.REVERSAL,
-        TransactionStatus.POSTED,
+        TransactionStatus.PENDING_APPROVAL if waits else TransactionStatus.POSTED,
         reason,
         original.country,
         utcnow().date(),
