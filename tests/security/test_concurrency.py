@@ -17,12 +17,17 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from qorgau.db import make_engine
+from qorgau.auth import passwords, service
+from qorgau.auth.permissions import Role
+from qorgau.db import make_engine, make_sessionmaker, utcnow
+from qorgau.errors import TooManyAttempts
 from qorgau.nrm.models import Case
-from tests.support import csrf_from, fresh_database, live_server, sign_in
+from tests.support import PASSWORD as TEST_PASSWORD
+from tests.support import bearer, csrf_from, fresh_database, live_server, make_user, sign_in
 
 CLIENTS = 64
 SECONDS = float(os.environ.get("QORGAU_CONCURRENCY_SECONDS", "5"))
@@ -143,3 +148,93 @@ def test_64_mixed_clients_get_no_server_error_and_lose_no_write(tmp_path):
         finally:
             engine.dispose()
         assert set(load.created) <= stored
+
+
+# --- the pieces, one at a time (fast, on the suite's database) --------------------------------
+
+
+class _NoSessions:
+    """Stands in for the read-path sessionmaker: keeps its bind (authentication reads through
+    it) but refuses to open a session, so a request that takes the read path fails loudly."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.kw = factory.kw
+
+    def __call__(self) -> Session:
+        raise AssertionError("this request took the read path")
+
+
+def test_a_signed_in_read_takes_the_write_path_and_a_public_one_the_read_path(app, client, db):
+    headers = bearer(db, make_user(db, Role.CASE_WORKER))
+    case = client.post("/api/v1/cases", json=_intake(1), headers=headers)
+    assert case.status_code == 201, case.text
+    reads = app.state.sessionmaker
+    app.state.sessionmaker = _NoSessions(reads)
+    # Reading a case writes its audit event: it must run where writes may run.
+    assert client.get(f"/api/v1/cases/{case.json()['id']}", headers=headers).status_code == 200
+    assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    # A public page has no principal and nothing to audit: it reads on the read path.
+    assert client.get("/transparency/fund").status_code == 500
+    app.state.sessionmaker = reads
+    assert client.get("/transparency/fund").status_code == 200
+
+
+def test_a_password_is_checked_outside_any_transaction(connection, settings, monkeypatch):
+    db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    user = make_user(db, Role.CASE_WORKER)
+    db.commit()  # to the savepoint: the account exists for the short read too
+    seen: list[bool] = []
+
+    def verify(stored_hash: str | None, password: str) -> bool:
+        seen.append(db.in_transaction())
+        return passwords.verify_password(stored_hash, password)
+
+    monkeypatch.setattr(service, "verify_password", verify)
+    reads = make_sessionmaker(connection, join_transaction_mode="create_savepoint")
+    for password in (TEST_PASSWORD, "not-the-password-1"):
+        service.sign_in(db, reads, settings, user.username, password, address="192.0.2.1", now=utcnow())
+        db.commit()
+    assert seen == [False, False]
+
+
+def test_sign_ins_beyond_the_hashing_queue_are_told_to_come_back(client, db, monkeypatch):
+    user = make_user(db, Role.CASE_WORKER)
+    full = passwords.HashingGate(slots=1, queue=0, wait_seconds=0.1)
+    monkeypatch.setattr(service, "password_checks", full, raising=False)
+    with full.turn():  # the only slot is taken
+        answer = sign_in(client, user.username)
+    assert answer.status_code == 429
+    assert int(answer.headers["Retry-After"]) > 0
+    assert "Try again in a few seconds" in answer.text
+    # Once the slot is free again, the same person signs in.
+    assert sign_in(client, user.username).status_code == 303
+
+
+def test_the_hashing_gate_bounds_waiting_and_turns_the_rest_away_at_once():
+    gate = passwords.HashingGate(slots=1, queue=1, wait_seconds=5)
+    entered = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with gate.turn():
+            entered.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    entered.wait(5)
+
+    def wait_for_a_turn() -> None:
+        with gate.turn():
+            pass
+
+    waiter = threading.Thread(target=wait_for_a_turn)
+    waiter.start()
+    time.sleep(0.2)  # the waiter is now queued: slots + queue are all taken
+    started = time.monotonic()
+    with pytest.raises(TooManyAttempts), gate.turn():
+        pass
+    assert time.monotonic() - started < 1  # refused at once, not after waiting
+    release.set()
+    holder.join(5)
+    waiter.join(5)
