@@ -134,29 +134,65 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 SQLITE_BEGIN = "qorgau_sqlite_begin"
 
+# Threads that may hold a connection at once: the worker threads of the server (anyio's default
+# pool, 40) and a few beyond them (the event loop's own short reads, background work).
+POOL_CAPACITY = 48
+# How long a unit of work queues for the one write connection of a SQLite node before its
+# request is refused with 503 (web.errors): far longer than any queue of healthy work.
+WRITE_QUEUE_SECONDS = 60
+
+# SQLite engines made by make_engine -> their engine for writes (see write_engine).
+_SQLITE_WRITERS: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
 
 def write_engine(engine: Engine) -> Engine:
-    """The same engine (and pool) for units of work that change data. On SQLite their
-    transactions begin IMMEDIATE; other databases need nothing different."""
+    """The engine for units of work that change data.
+
+    On a SQLite file: a second engine on the same file whose pool holds ONE connection, whose
+    transactions begin IMMEDIATE. Writers of this process queue for that connection in Python
+    (holding nothing while they wait, and never a reader's connection), instead of spinning in
+    SQLite's busy handler or failing to upgrade a stale read snapshot; other processes (the
+    CLI beside a server) are still kept out by SQLite's own lock and busy timeout.
+    Elsewhere the same engine: PostgreSQL needs nothing different."""
+    writer = _SQLITE_WRITERS.get(engine)
+    if writer is not None:
+        return writer
     return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine. SQLite gets WAL, foreign keys, a busy timeout, and transactions
-    that SQLAlchemy (not the sqlite3 module) begins, so SAVEPOINTs work."""
+    """Create an engine. SQLite gets WAL, foreign keys, a busy timeout, transactions that
+    SQLAlchemy (not the sqlite3 module) begins, so SAVEPOINTs work, and its writer engine.
+
+    Pools hold a connection for every worker thread (POOL_CAPACITY), so a burst of requests
+    never waits for a connection that no one will give back soon."""
     parsed = make_url(url)
     # Parameters never reach logs or error messages: they may be a victim's data.
     kwargs.setdefault("hide_parameters", True)
+    sized = "poolclass" not in kwargs
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        file_db = bool(parsed.database) and parsed.database != ":memory:"
+        if file_db:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
         connect_args = kwargs.pop("connect_args", {})
         connect_args.setdefault("check_same_thread", False)
         connect_args.setdefault("timeout", 30)
+        if sized and file_db:
+            kwargs.setdefault("pool_size", POOL_CAPACITY)
+            kwargs.setdefault("max_overflow", 0)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         _configure_sqlite(engine)
+        if sized and file_db:
+            writer_kwargs = {**kwargs, "pool_size": 1, "max_overflow": 0, "pool_timeout": WRITE_QUEUE_SECONDS}
+            writer = create_engine(url, connect_args=connect_args, **writer_kwargs)
+            _configure_sqlite(writer)
+            event.listen(engine, "engine_disposed", lambda _conn: writer.dispose())
+            _SQLITE_WRITERS[engine] = writer.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if sized:
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", POOL_CAPACITY - 10)
     return create_engine(url, **kwargs)
 
 

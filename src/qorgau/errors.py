@@ -63,3 +63,10 @@ class TooManyAttempts(DomainError):
     def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
         super().__init__(detail)
         self.retry_after_seconds = retry_after_seconds
+
+
+class Busy(TooManyAttempts):
+    """The node has more work queued than it takes on: come back after a short wait."""
+
+    status = 503
+    title = N_("Busy")

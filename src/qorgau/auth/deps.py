@@ -102,7 +102,8 @@ def _record_use(request: Request, found: service.Authentication, now: datetime) 
     assert found.stale_credential_id is not None
     record = service.record_token_use if found.principal.via == "token" else service.record_session_use
     try:
-        with unit_of_work(request.app.state.sessionmaker) as db:
+        # The write path: on SQLite a read transaction that then writes can fail to upgrade.
+        with unit_of_work(request.app.state.write_sessionmaker) as db:
             record(db, found.stale_credential_id, now)
     except SQLAlchemyError:
         # Only a "last used" stamp: a busy database must not fail the request for it.
@@ -181,7 +182,9 @@ async def signed_in_pending(request: Request) -> Principal:
 
 
 async def public(request: Request) -> None:
-    """Declares a route open to anyone (still CSRF-checked when it changes state)."""
+    """Declares a route open to anyone (still CSRF-checked when it changes state). Its GETs
+    read on the read path (web.deps.reads_only): they have no principal, so nothing to audit."""
+    request.state.public_route = True
     await check_csrf(request)
 
 

@@ -71,6 +71,7 @@ def sign_in(
     now = utcnow()
     result = service.sign_in(
         db,
+        request.app.state.sessionmaker,
         settings,
         username,
         password,

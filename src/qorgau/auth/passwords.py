@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from qorgau.errors import TooManyAttempts
 from qorgau.i18n import _
 
 MIN_LENGTH = 12
@@ -54,3 +59,50 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 
 def needs_rehash(stored_hash: str) -> bool:
     return _hasher.check_needs_rehash(stored_hash)
+
+
+class HashingGate:
+    """At most `slots` password checks at once (each takes a core and 64 MiB for about a
+    second), and at most `queue` more waiting for one. Beyond that, or after waiting
+    `wait_seconds`, a check is turned away at once (TooManyAttempts, with a Retry-After),
+    so a crowd of sign-ins cannot tie up every worker thread, nor the memory, of the node."""
+
+    def __init__(self, slots: int, queue: int, wait_seconds: float) -> None:
+        self._slots = threading.BoundedSemaphore(slots)
+        self._limit = slots + queue
+        self._admitted = 0
+        self._count_lock = threading.Lock()
+        self._wait_seconds = wait_seconds
+
+    def _busy(self) -> TooManyAttempts:
+        return TooManyAttempts(
+            _("Many sign-ins are being checked right now. Try again in a few seconds."), retry_after_seconds=5
+        )
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        with self._count_lock:
+            if self._admitted >= self._limit:
+                raise self._busy()
+            self._admitted += 1
+        try:
+            if not self._slots.acquire(timeout=self._wait_seconds):
+                raise self._busy()
+            try:
+                yield
+            finally:
+                self._slots.release()
+        finally:
+            with self._count_lock:
+                self._admitted -= 1
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+# The node's gate for password checks on the sign-in path: `with password_checks.turn(): ...`.
+password_checks = HashingGate(slots=_cores(), queue=4 * _cores(), wait_seconds=10)

@@ -11,19 +11,25 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, func, or_, select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from qorgau.audit import service as audit
 from qorgau.audit.models import Outcome
 from qorgau.auth import crypto
 from qorgau.auth.models import Agency, ApiToken, SignInAttempt, User, UserRole, WebSession
-from qorgau.auth.passwords import hash_password, needs_rehash, policy_problems, verify_password
+from qorgau.auth.passwords import (
+    hash_password,
+    needs_rehash,
+    password_checks,
+    policy_problems,
+    verify_password,
+)
 from qorgau.auth.permissions import TWO_FACTOR_REQUIRED, Permission, Role
 from qorgau.auth.principal import Principal
 from qorgau.auth.rules import locked_until, session_expiry
 from qorgau.auth.schemas import AgencyCreate, MeOut, UserCreate, UserOut
 from qorgau.config import Settings
-from qorgau.db import utcnow
+from qorgau.db import read_connection, utcnow
 from qorgau.errors import AuditNote, Conflict, InvalidInput, NotFound, TooManyAttempts
 from qorgau.i18n import _, ngettext
 
@@ -373,7 +379,12 @@ class SignInResult:
 
 
 def _recent_failures(
-    db: Session, column: InstrumentedAttribute[str], value: str, since: datetime, *, reset_by_success: bool
+    db: Session | Connection,
+    column: InstrumentedAttribute[str],
+    value: str,
+    since: datetime,
+    *,
+    reset_by_success: bool,
 ) -> list[datetime]:
     """Failed attempts inside the window; for an account, only those after its last success.
     An address is not reset by a success: a sprayer holding one valid account could otherwise
@@ -408,21 +419,10 @@ def _lock_error(until: datetime, now: datetime, *, account: bool) -> TooManyAtte
     return TooManyAttempts(which + " " + hint, retry_after_seconds=seconds)
 
 
-def sign_in(
-    db: Session,
-    settings: Settings,
-    username: str,
-    password: str,
-    *,
-    address: str,
-    now: datetime,
-) -> SignInResult:
-    """Check a username and password, throttled per account and per address.
-
-    Never raises for a wrong password: the attempt must be committed so that the throttle
-    counts it. The same message is given for an unknown user and a wrong password.
-    """
-    username = username.strip().lower()[:64]
+def _sign_in_refusal(
+    db: Session | Connection, settings: Settings, username: str, *, address: str, now: datetime
+) -> SignInResult | None:
+    """The throttle's answer before a password is checked: a refusal, or None to go on."""
     window = timedelta(minutes=settings.sign_in_window_minutes)
     lock = timedelta(minutes=settings.sign_in_lock_minutes)
     since = now - window
@@ -444,14 +444,55 @@ def sign_in(
         until = max(t for t in (account_lock, address_lock) if t is not None)
         error = _lock_error(until, now, account=account_lock is not None)
         return SignInResult(error=error.detail, retry_after_seconds=error.retry_after_seconds)
+    return None
 
+
+def sign_in(
+    db: Session,
+    reads: sessionmaker[Session],
+    settings: Settings,
+    username: str,
+    password: str,
+    *,
+    address: str,
+    now: datetime,
+) -> SignInResult:
+    """Check a username and password, throttled per account and per address.
+
+    Never raises for a wrong password: the attempt must be committed so that the throttle
+    counts it. The same message is given for an unknown user and a wrong password.
+
+    The password hash (a second of a core, 64 MiB) is checked outside any transaction, between
+    a short read on `reads` (the throttle, the stored hash) and the writes on `db` (the attempt,
+    a new hash), which begin only then: a crowd of wrong passwords holds no database lock and
+    no connection while it is hashed, and passwords.password_checks bounds how many are hashed at
+    once. The throttle is asked again in the write, so attempts that raced past it in the read
+    still count and still stop at the limit.
+    """
+    username = username.strip().lower()[:64]
+    with read_connection(reads) as conn:
+        refusal = _sign_in_refusal(conn, settings, username, address=address, now=now)
+        if refusal is not None:
+            return refusal
+        stored = conn.execute(select(User.password_hash).where(User.username == username)).scalar()
+    try:
+        with password_checks.turn():
+            matches = verify_password(stored, password)
+            new_hash = hash_password(password) if matches and stored and needs_rehash(stored) else None
+    except TooManyAttempts as busy:
+        return SignInResult(error=busy.detail, retry_after_seconds=busy.retry_after_seconds)
+
+    refusal = _sign_in_refusal(db, settings, username, address=address, now=now)
+    if refusal is not None:
+        return refusal
     user = db.scalar(select(User).where(User.username == username))
-    ok = verify_password(user.password_hash if user else None, password) and user is not None and user.active
+    # The hash checked must still be the account's: a password changed meanwhile wins.
+    ok = matches and user is not None and user.active and user.password_hash == stored
     db.add(SignInAttempt(username=username, address=address, at=now, succeeded=ok))
     if not ok or user is None:
         return SignInResult(error=_("The username or password is not correct, or the account is disabled."))
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if new_hash is not None:
+        user.password_hash = new_hash
     return SignInResult(user=user)
 
 

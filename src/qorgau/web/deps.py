@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -12,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from qorgau.audit import service as audit
 from qorgau.audit.models import Outcome
 from qorgau.config import Settings
+from qorgau.db import POOL_CAPACITY
 
 
 def roll_back(session: Session, exc: BaseException) -> None:
@@ -32,25 +37,55 @@ def roll_back(session: Session, exc: BaseException) -> None:
         session.commit()
 
 
+# Commits, rollbacks and closes of request transactions run on threads of their own: a
+# transaction that holds the write connection (on SQLite, the only one) must never wait for a
+# worker thread that may itself be queueing for that connection. These calls wait for nothing.
+_FINISH: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _finish(call: Callable[[], object]) -> None:
+    loop = asyncio.get_running_loop()
+    limiter = _FINISH.get(loop)
+    if limiter is None:
+        limiter = _FINISH[loop] = anyio.CapacityLimiter(POOL_CAPACITY)
+    await anyio.to_thread.run_sync(call, limiter=limiter)
+
+
+def reads_only(request: Request) -> bool:
+    """Whether this request may run on the read path: a GET (or HEAD) of a public route. Every
+    request with a principal takes the write path, GETs included: reading a case writes an
+    audit event, a refused access writes one, and so does a credential's "last used" stamp. On
+    SQLite a read transaction that then writes fails ("database is locked") when another
+    writer got in first, so the choice is made before the first query, by the route, not by
+    what the route turns out to do."""
+    return request.method in ("GET", "HEAD", "OPTIONS") and getattr(request.state, "public_route", False)
+
+
 async def _db(request: Request) -> AsyncIterator[Session]:
     """The request's unit of work: commit when the route returns, roll back if it raises.
 
     scope="function" makes the commit happen before the response is sent, so a failed commit is
     an error the client sees, not a success that was never stored. Opening a session does no
-    I/O; the commit or rollback runs in the thread pool only if the route used the database.
+    I/O; the commit or rollback runs on a thread only if the route used the database.
     """
-    reads_only = request.method in ("GET", "HEAD", "OPTIONS")
-    session = (request.app.state.sessionmaker if reads_only else request.app.state.write_sessionmaker)()
+    state = request.app.state
+    session = (state.sessionmaker if reads_only(request) else state.write_sessionmaker)()
     try:
         yield session
         if session.in_transaction():
-            await run_in_threadpool(session.commit)
+            await _finish(session.commit)
     except BaseException as exc:
-        await run_in_threadpool(roll_back, session, exc)
+        # Roll back first (that lets go of the write connection), then write what the refusal
+        # asks to keep as a new unit of work, which may queue for the write connection.
+        await _finish(session.rollback)
+        if getattr(exc, "audit_after_rollback", None) is not None:
+            await run_in_threadpool(roll_back, session, exc)
         raise
     finally:
         if session.in_transaction():
-            await run_in_threadpool(session.close)
+            await _finish(session.close)
         else:
             session.close()
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from qorgau.auth.deps import TwoFactorPending
-from qorgau.errors import DomainError, NotAuthenticated, TooManyAttempts
+from qorgau.errors import Busy, DomainError, NotAuthenticated, TooManyAttempts
 from qorgau.i18n import _
 
 log = logging.getLogger("qorgau.errors")
@@ -79,7 +80,21 @@ def install(app: FastAPI) -> None:
             if exc.status == 401:
                 response.headers["WWW-Authenticate"] = "Bearer"
             return response
-        return error_page(request, exc.status, _(exc.title), exc.detail)
+        response = error_page(request, exc.status, _(exc.title), exc.detail)
+        if isinstance(exc, TooManyAttempts):
+            response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return response
+
+    @app.exception_handler(sqlalchemy.exc.TimeoutError)
+    async def _queue_full(request: Request, exc: sqlalchemy.exc.TimeoutError) -> Response:
+        # Waited db.WRITE_QUEUE_SECONDS for a connection: an overload, not a fault; nothing of
+        # the request was stored. Say so and when to come back, rather than a 500.
+        log.warning("database connection queue full request_id=%s", request.state.request_id)
+        busy = Busy(
+            _("Qorgau is very busy right now. Nothing was saved; try again in a minute."),
+            retry_after_seconds=30,
+        )
+        return await _domain(request, busy)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
