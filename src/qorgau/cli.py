@@ -116,8 +116,9 @@ def serve(
         port=port,
         log_config=None,
         access_log=False,  # our own access log (web/requestctx.py) leaves out query strings
-        proxy_headers=settings.trusted_proxies is not None,
-        forwarded_allow_ips=settings.trusted_proxies,
+        # X-Forwarded-For from QORGAU_TRUSTED_PROXIES is applied by the app (web/app.py),
+        # after it has seen which peer connected (it trusts their X-Request-ID alone).
+        proxy_headers=False,
     )
 
 

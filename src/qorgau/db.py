@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 import time
@@ -148,8 +149,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # Parameters never reach logs or error messages: they may be a victim's data.
     kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # Private from its first byte, like the keys: an empty file is an empty database.
+            os.close(os.open(parsed.database, os.O_WRONLY | os.O_CREAT, 0o600))
         connect_args = kwargs.pop("connect_args", {})
         connect_args.setdefault("check_same_thread", False)
         connect_args.setdefault("timeout", 30)
@@ -160,9 +163,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def _make_private(path: str) -> None:
+    """The database file and its WAL, shared-memory and journal files readable by the owner
+    alone (mode 0600), as the keys are. SQLite gives the files it makes the database file's
+    mode, so this also covers those made later; files of an older node are narrowed here."""
+    for name in (path, path + "-wal", path + "-shm", path + "-journal"):
+        try:
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
+        except FileNotFoundError:
+            pass
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    path = engine.url.database
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        if path and path != ":memory:" and not path.startswith("file:"):
+            _make_private(path)
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")

@@ -19,8 +19,8 @@ import fcntl
 import hashlib
 import hmac
 import json
-import os
 import logging
+import os
 import secrets
 import threading
 from collections.abc import Callable

@@ -10,7 +10,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
@@ -24,7 +23,6 @@ from qorgau.nrm.models import Case, Person
 from qorgau.web.app import create_app
 from tests.nrm.test_cases_api import intake
 from tests.support import bearer, make_user
-
 
 OTHER_PERSON = {
     "family_name": "Serikova",
