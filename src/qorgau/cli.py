@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import traceback
 import uuid
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Engine
 
@@ -24,7 +27,9 @@ from qorgau.errors import DomainError
 from qorgau.migrate import SchemaBehind, ensure_current, upgrade
 
 app = typer.Typer(
-    help="Qorgau: National Referral Mechanism software against human trafficking.", no_args_is_help=True
+    help="Qorgau: National Referral Mechanism software against human trafficking.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,  # main() says what went wrong in one line, never a traceback
 )
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
@@ -116,8 +121,9 @@ def serve(
         port=port,
         log_config=None,
         access_log=False,  # our own access log (web/requestctx.py) leaves out query strings
-        proxy_headers=settings.trusted_proxies is not None,
-        forwarded_allow_ips=settings.trusted_proxies,
+        # X-Forwarded-For from QORGAU_TRUSTED_PROXIES is applied by the app (web/app.py),
+        # after it has seen which peer connected (it trusts their X-Request-ID alone).
+        proxy_headers=False,
     )
 
 
@@ -428,9 +434,48 @@ def keys_rotate(
     console.print(f"Active key: {keyring.active_id}; {done} records re-sealed.")
 
 
+def _settings_problem(exc: ValidationError) -> str:
+    """A settings error, named by its environment variable, without the value given."""
+    parts = []
+    for e in exc.errors():
+        name = "QORGAU_" + "_".join(str(p) for p in e.get("loc", ())).upper()
+        parts.append(f"{name}: {e.get('msg', 'invalid value').removeprefix('Value error, ')}")
+    return "; ".join(parts) or "invalid settings"
+
+
 def main() -> None:
+    """Run a command. What goes wrong is told in one line on standard error, never a Python
+    traceback: expected problems (settings, files, the database, the keyring) say what to check,
+    and exit 2 for settings, 1 otherwise; anything else names the kind of error and how to see
+    its details (QORGAU_LOG_LEVEL=DEBUG prints the traceback)."""
+    from sqlalchemy.exc import OperationalError
+
     try:
         app()
+    except ValidationError as exc:
+        _one_line(f"invalid settings: {_settings_problem(exc)}", 2)
     except PermissionError as exc:  # e.g. a key file that others can read: say what to do
-        err.print(f"[red]error:[/red] {exc}")
-        sys.exit(1)
+        _one_line(str(exc) if exc.filename is None else f"{exc.filename}: {exc.strerror}", 1)
+    except OSError as exc:  # e.g. QORGAU_DATA_DIR names a file, or a disk that is full
+        where = f"{exc.filename}: " if exc.filename else ""
+        _one_line(f"{where}{exc.strerror or exc} (check QORGAU_DATA_DIR and QORGAU_DATABASE_URL)", 1)
+    except OperationalError as exc:  # parameters are hidden (db.make_engine): no personal data
+        reason = (str(exc.orig) or type(exc.orig).__name__).splitlines()[0]
+        _one_line(f"the database cannot be used: {reason} (check QORGAU_DATABASE_URL)", 1)
+    except DomainError as exc:  # e.g. the keyring
+        _one_line(exc.detail, 1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("QORGAU_LOG_LEVEL", "").upper() == "DEBUG":
+            traceback.print_exc()
+        _one_line(
+            f"unexpected {type(exc).__name__}; nothing more is shown here, since it may quote data. "
+            "Run again with QORGAU_LOG_LEVEL=DEBUG for details.",
+            1,
+        )
+
+
+def _one_line(message: str, code: int) -> NoReturn:
+    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True, highlight=False)
+    sys.exit(code)

@@ -17,7 +17,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
-    from qorgau.keyring import Keyring
+    from qorgau.keyring import Keyring, KeyringFile
 
 SUPPORTED_LOCALES = ("en", "ru", "kk", "uz", "ky", "tg")
 
@@ -103,11 +103,23 @@ class Settings(BaseSettings):
     def secrets(self) -> NodeSecrets:
         return load_or_create_secrets(self.data_dir)
 
-    @cached_property
+    @property
     def keyring(self) -> Keyring:
-        from qorgau.keyring import load_keyring  # the keyring's errors are translated: i18n imports us
+        """The keyring as it is now: a rotation done while the node runs is seen at the next
+        use (see keyring.KeyringFile). One from QORGAU_PERSON_KEYS is read once."""
+        from qorgau.keyring import Keyring
 
-        return load_keyring(self.data_dir)
+        source = self.keyring_source
+        return source if isinstance(source, Keyring) else source.current()
+
+    @cached_property
+    def keyring_source(self) -> Keyring | KeyringFile:
+        # Imported here: the keyring's errors are translated, and i18n imports us.
+        from qorgau.keyring import KEYRING_ENV, KeyringFile, load_keyring
+
+        if os.environ.get(KEYRING_ENV):
+            return load_keyring(self.data_dir)
+        return KeyringFile(self.data_dir)
 
     def reflection_days(self, country: str) -> int:
         """This node's setting for the country; else what the country's law sets; else the default."""

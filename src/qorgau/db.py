@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 import time
@@ -171,9 +172,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("hide_parameters", True)
     sized = "poolclass" not in kwargs
     if parsed.get_backend_name() == "sqlite":
-        file_db = bool(parsed.database) and parsed.database != ":memory:"
+        database = parsed.database or ""
+        file_db = database not in ("", ":memory:") and not database.startswith("file:")
         if file_db:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
+            # Private from its first byte, like the keys: an empty file is an empty database.
+            os.close(os.open(parsed.database, os.O_WRONLY | os.O_CREAT, 0o600))  # type: ignore[arg-type]
         connect_args = kwargs.pop("connect_args", {})
         connect_args.setdefault("check_same_thread", False)
         connect_args.setdefault("timeout", 30)
@@ -196,9 +200,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def _make_private(path: str) -> None:
+    """The database file and its WAL, shared-memory and journal files readable by the owner
+    alone (mode 0600), as the keys are. SQLite gives the files it makes the database file's
+    mode, so this also covers those made later; files of an older node are narrowed here."""
+    for name in (path, path + "-wal", path + "-shm", path + "-journal"):
+        try:
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
+        except FileNotFoundError:
+            pass
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    path = engine.url.database
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        if path and path != ":memory:" and not path.startswith("file:"):
+            _make_private(path)
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")

@@ -5,6 +5,12 @@ The keyring lives in the data directory (`person-keys.json`, mode 0600) or, for 
 that keep secrets outside the disk, in the environment as QORGAU_PERSON_KEYS (the same JSON).
 Old data keys stay in the keyring after a rotation, marked retired: a backup taken before the
 rotation still opens.
+
+A running node picks up a rotation without a restart (KeyringFile): every use of the keyring
+looks at the file's inode, size and modification time (one stat) and reads it again when they
+changed, and a key id it does not hold makes it read the file once more before it refuses. A
+keyring from QORGAU_PERSON_KEYS cannot change under a running process: a new one there takes
+a restart.
 """
 
 from __future__ import annotations
@@ -13,8 +19,11 @@ import fcntl
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +38,7 @@ KEYRING_FILE = "person-keys.json"
 KEYRING_ENV = "QORGAU_PERSON_KEYS"
 NONCE_BYTES = 12
 BLIND_INDEX_BYTES = 16
+log = logging.getLogger("qorgau.keyring")
 
 
 class KeyringError(DomainError):
@@ -45,11 +55,18 @@ class Keyring:
     index_key: bytes
     retired: set[str] = field(default_factory=set)
     _aead: dict[str, AESGCM] = field(default_factory=dict, repr=False)
+    # Where a newer keyring may be had (KeyringFile.reread), asked once before refusing a key
+    # id this one does not hold: a record re-sealed by a rotation that finished a moment ago.
+    _newer: Callable[[], Keyring] | None = field(default=None, repr=False, compare=False)
 
     def _cipher(self, key_id: str) -> AESGCM:
         cipher = self._aead.get(key_id)
         if cipher is None:
             key = self.data_keys.get(key_id)
+            if key is None and self._newer is not None:
+                newer = self._newer()
+                if key_id in newer.data_keys:
+                    return newer._cipher(key_id)
             if key is None:
                 raise KeyringError(
                     _(
@@ -136,6 +153,60 @@ def _write(path: Path, ring: Keyring) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def _stamp(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_mode)
+
+
+class KeyringFile:
+    """The keyring of a running node, kept in step with its file: `current()` costs one stat
+    when nothing changed. The file is replaced whole by a rotation (write, fsync, rename), so a
+    new inode always shows a change, and a read never sees half a file.
+
+    If the file goes missing, becomes readable by others or malformed, the node keeps the
+    keyring it has (and logs why) rather than stop serving or make new keys."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / KEYRING_FILE
+        self._lock = threading.Lock()
+        ring = load_keyring(data_dir)  # creates the keyring on first start
+        self._stamp = _stamp(self.path)
+        self._ring = self._bound(ring)
+
+    def _bound(self, ring: Keyring) -> Keyring:
+        ring._newer = self.reread
+        return ring
+
+    def current(self) -> Keyring:
+        if _stamp(self.path) != self._stamp:
+            return self.reread()
+        return self._ring
+
+    def reread(self) -> Keyring:
+        """Read the file again, changed or not (a key id the held keyring lacks)."""
+        with self._lock:
+            stamp = _stamp(self.path)
+            try:
+                if stamp is None:
+                    raise FileNotFoundError(self.path)
+                if stamp[3] & 0o077:
+                    raise PermissionError(f"{self.path} is readable by other users")
+                ring = Keyring.from_json(json.loads(self.path.read_text()), str(self.path))
+            except (OSError, ValueError, KeyringError) as exc:
+                if stamp != self._stamp:
+                    log.error("keyring %s not reloaded, keeping the one in use: %s", self.path, exc)
+                    self._stamp = stamp
+                return self._ring
+            if ring.as_json() != self._ring.as_json():
+                log.info("keyring %s reloaded: active key %s", self.path, ring.active_id)
+                self._ring = self._bound(ring)
+            self._stamp = stamp
+            return self._ring
 
 
 def load_keyring(data_dir: Path) -> Keyring:

@@ -14,6 +14,7 @@ from qorgau.auth.deps import Public
 from qorgau.errors import InvalidInput, NotFound
 from qorgau.i18n import _
 from qorgau.web.deps import DB, AppSettings
+from qorgau.web.edge import limit_body
 from qorgau.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(
@@ -25,6 +26,7 @@ router = APIRouter(
 
 Size = Annotated[int, Query(ge=0, le=2**62)]
 MAX_NOTE_BYTES = 16_384  # a checkpoint with a few dozen co-signatures
+limit_body("/transparency/witness", MAX_NOTE_BYTES)  # refused at the edge (web/edge.py), unread
 
 
 class VerifierKey(BaseModel):

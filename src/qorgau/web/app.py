@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from qorgau import __version__
 from qorgau.audit import routes as audit_routes
@@ -30,6 +31,7 @@ from qorgau.screening.profiles import bundled_profiles
 from qorgau.screening.ruleset import current_ruleset
 from qorgau.web import errors
 from qorgau.web import pages as shell_pages
+from qorgau.web.edge import BodyLimitMiddleware
 from qorgau.web.render import make_templates
 from qorgau.web.requestctx import RequestContextMiddleware
 
@@ -116,5 +118,14 @@ def create_app(
     app.include_router(nrm_pages.router)
     app.include_router(screening_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(RequestContextMiddleware, default_locale=settings.default_locale)
+    # Outermost last: the request context sees the peer as connected (a trusted proxy may name
+    # the request id), then the body limit, then a trusted proxy's X-Forwarded-For is applied.
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(
+        RequestContextMiddleware,
+        default_locale=settings.default_locale,
+        trusted_proxies=settings.trusted_proxies,
+    )
     return app

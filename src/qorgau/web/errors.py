@@ -15,6 +15,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from qorgau.auth.deps import TwoFactorPending
 from qorgau.errors import Busy, DomainError, NotAuthenticated, TooManyAttempts
 from qorgau.i18n import _
+from qorgau.keyring import KeyringError
+from qorgau.web.edge import BodyTooLarge, body_limit_of, security_headers, too_large
 
 log = logging.getLogger("qorgau.errors")
 PROBLEM = "application/problem+json"
@@ -70,6 +72,16 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, NotAuthenticated) and not wants_json(request):
             target = "/sign-in/two-factor" if isinstance(exc, TwoFactorPending) else "/sign-in"
             return RedirectResponse(target, status_code=303)
+        if isinstance(exc, KeyringError):
+            # Which key, file and variable is for the operator's log, not for whoever asked.
+            log.error("personal data unavailable request_id=%s: %s", request.state.request_id, exc.detail)
+            exc = KeyringError(
+                _(
+                    "Personal data cannot be opened on this node just now. Nothing was changed. "
+                    "Quote this request id to your administrator: %(id)s"
+                )
+                % {"id": request.state.request_id}
+            )
         extra: dict[str, Any] = {}
         if exc.field:
             extra["errors"] = [{"field": exc.field, "message": exc.detail}]
@@ -106,9 +118,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        titles = {404: _("Not found"), 405: _("Method not allowed")}
+        titles = {404: _("Not found"), 405: _("Method not allowed"), 413: _("Request too large")}
         title = titles.get(exc.status_code, _("Request refused"))
         detail = _("There is no page at this address.") if exc.status_code == 404 else str(exc.detail)
+        if exc.status_code == 413 and not isinstance(exc, BodyTooLarge):
+            detail = too_large(body_limit_of(request.url.path))
         if wants_json(request):
             return problem(request, exc.status_code, title, detail)
         return error_page(request, exc.status_code, title, detail)
@@ -124,6 +138,8 @@ def install(app: FastAPI) -> None:
             response = problem(request, 500, _("Internal error"), detail)
         else:
             response = error_page(request, 500, _("Internal error"), detail)
-        # This handler runs outside the request-context middleware, which would add the header.
+        # This handler runs outside the request-context middleware, which would add the headers.
         response.headers["x-request-id"] = request.state.request_id
+        for name, value in security_headers(request.url.path, []):
+            response.headers[name.decode()] = value.decode()
         return response
