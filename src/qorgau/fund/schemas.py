@@ -12,9 +12,10 @@ from qorgau.countries import is_country
 from qorgau.fund.models import TransactionKind, TransactionStatus
 from qorgau.fund.rules import MINOR_UNITS, AccountKind
 from qorgau.i18n import _
+from qorgau.text import Input, Text
 
 
-class AccountCreate(BaseModel):
+class AccountCreate(Input):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     code: str = Field(
@@ -48,16 +49,16 @@ class AccountOut(BaseModel):
     currency: str
 
 
-class PostingIn(BaseModel):
+class PostingIn(Input):
     account: str = Field(min_length=3, max_length=40, description="account code")
     amount: Decimal = Field(description="positive: debit; negative: credit; exact, as a string")
 
 
-class TransactionCreate(BaseModel):
+class TransactionCreate(Input):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     kind: TransactionKind
-    description: str = Field(
+    description: Text = Field(
         min_length=3, max_length=300, description="what it was for; never a person's name"
     )
     country: str | None = Field(default=None, min_length=2, max_length=2)
@@ -101,5 +102,5 @@ class TransactionOut(BaseModel):
     postings: list[PostingOut]
 
 
-class ReversalCreate(BaseModel):
-    reason: str = Field(min_length=3, max_length=300)
+class ReversalCreate(Input):
+    reason: Text = Field(min_length=3, max_length=300)
