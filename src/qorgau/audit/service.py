@@ -7,13 +7,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.audit import log
-from qorgau.audit.models import AUDIT_EVENTS, Outcome
+from qorgau.audit.models import AUDIT_EVENTS, AuditEvent, Outcome
 from qorgau.auth.principal import Principal
 from qorgau.db import insert_rows, utcnow, uuid7_block
 
@@ -87,3 +89,19 @@ def record_many(db: Session, actor: Principal, happenings: Iterable[Happening]) 
     insert_rows(db, AUDIT_EVENTS, _EVENT_COLUMNS, [_event_row(e) for e in events])
     log.append(db, events)
     return [e["id"] for e in events]
+
+
+def recent_times(db: Session, actor_user_id: uuid.UUID, action: str, since: datetime) -> list[datetime]:
+    """When this user's events of this action happened since a moment, oldest first: what a
+    per-user rate limit that must survive restarts and hold across processes counts."""
+    return list(
+        db.scalars(
+            select(AuditEvent.occurred_at)
+            .where(
+                AuditEvent.occurred_at > since,
+                AuditEvent.action == action,
+                AuditEvent.actor_user_id == actor_user_id,
+            )
+            .order_by(AuditEvent.occurred_at)
+        )
+    )

@@ -12,6 +12,7 @@ from qorgau.auth.models import AgencyKind
 from qorgau.auth.permissions import Permission, Role
 from qorgau.countries import is_country
 from qorgau.i18n import _
+from qorgau.text import Input
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]$")
 AGENCY_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,30}[A-Z0-9]$")
@@ -24,7 +25,7 @@ def _country(v: str) -> str:
     return v
 
 
-class AgencyCreate(BaseModel):
+class AgencyCreate(Input):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     code: str = Field(min_length=3, max_length=32, description="Short unique code, e.g. KZ-MVD-ALA")
@@ -53,7 +54,7 @@ class AgencyOut(BaseModel):
     kind: AgencyKind
 
 
-class UserCreate(BaseModel):
+class UserCreate(Input):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     username: str = Field(min_length=3, max_length=64)
@@ -115,12 +116,12 @@ class MeOut(BaseModel):
     authenticated_via: str
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(Input):
     current_password: str = Field(min_length=1, max_length=256)
     new_password: str = Field(min_length=1, max_length=256)
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(Input):
     label: str = Field(min_length=1, max_length=100)
 
 

@@ -14,11 +14,12 @@ from qorgau.countries import is_country
 from qorgau.fund.models import TransactionKind, TransactionStatus
 from qorgau.fund.rules import MAX_INTEGER_DIGITS, MINOR_UNITS, AccountKind
 from qorgau.i18n import _
+from qorgau.text import Input, Text
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
-class AccountCreate(BaseModel):
+class AccountCreate(Input):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     code: str = Field(
@@ -52,7 +53,7 @@ class AccountOut(BaseModel):
     currency: str
 
 
-class PostingIn(BaseModel):
+class PostingIn(Input):
     account: str = Field(min_length=3, max_length=40, description="account code")
     amount: Decimal = Field(description="positive: debit; negative: credit; exact, as a string")
 
@@ -82,11 +83,11 @@ class PostingIn(BaseModel):
         return amount
 
 
-class TransactionCreate(BaseModel):
+class TransactionCreate(Input):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     kind: TransactionKind
-    description: str = Field(
+    description: Text = Field(
         min_length=3, max_length=300, description="what it was for; never a person's name"
     )
     country: str | None = Field(default=None, min_length=2, max_length=2)
@@ -130,5 +131,5 @@ class TransactionOut(BaseModel):
     postings: list[PostingOut]
 
 
-class ReversalCreate(BaseModel):
-    reason: str = Field(min_length=3, max_length=300)
+class ReversalCreate(Input):
+    reason: Text = Field(min_length=3, max_length=300)

@@ -3,15 +3,21 @@ room starts from `readable_cases`, so scoping cannot be forgotten.
 
 A principal holding case.read sees a case
 - in full when it is assigned to them, or when they are a supervisor of the owning agency;
-- in full, for a few hours, after a break-glass access with a written reason (audited, reviewed);
+- in full but read-only, for a few hours, after a break-glass access with a written reason
+  (audited, reviewed): break-glass lets an officer read a case in an emergency, never change it;
 - in part ("referral") while their agency has an active referral for it: only what the
   referral needs (names, age, sex, languages, and the referral itself).
 Administrators hold no case permission and see nothing. Everyone else's access is need to know:
 an officer does not see every case of their agency, only those they work on.
+
+Only "full" access writes: every change to a case (its lifecycle and decisions, consent, rights,
+referrals, plan, notes, guardian, screenings) passes `require_write`, which refuses the other
+levels with a 403 that is audited as denied.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Literal
 
@@ -19,10 +25,15 @@ from sqlalchemy import ColumnElement, Select, case, exists, false, literal, or_,
 
 from qorgau.auth.permissions import Permission, Role
 from qorgau.auth.principal import Principal
+from qorgau.errors import AuditNote, Forbidden, NotFound
+from qorgau.i18n import _
 from qorgau.nrm.models import BreakGlass, Case, Referral
 from qorgau.nrm.rules import ACTIVE_REFERRAL
 
 Access = Literal["full", "referral", "break_glass"]
+
+# The levels that may change a case. Break-glass is read-only, always; a referral's part is too.
+WRITABLE: frozenset[str] = frozenset({"full"})
 
 
 def _full(actor: Principal) -> ColumnElement[bool]:
@@ -75,3 +86,37 @@ def fully_readable(actor: Principal, now: datetime) -> ColumnElement[bool]:
     if not actor.can(Permission.CASE_READ):
         return false()
     return or_(_full(actor), _break_glass(actor, now))
+
+
+def may_write(level: str) -> bool:
+    """Whether this level of access may change the case (pages use it to offer forms or not)."""
+    return level in WRITABLE
+
+
+def require_write(actor: Principal, case_id: uuid.UUID, level: str) -> None:
+    """The one check every write to a case passes: only full access changes a case. A refusal
+    is a 403 whose attempt is audited as denied (written after the request's rollback)."""
+    if may_write(level):
+        return
+    if level == "break_glass":
+        refused = Forbidden(
+            _("Emergency (break-glass) access is read-only: you may read this case, not change it.")
+        )
+    else:
+        refused = Forbidden(_("Your agency sees only the part of this case its referral needs."))
+    refused.audit_after_rollback = AuditNote(
+        actor, "access.denied", "case", str(case_id), {"access": level, "need": "write"}
+    )
+    raise refused
+
+
+def not_found(actor: Principal, case_id: uuid.UUID | str) -> NotFound:
+    """'Not found' for a case the actor may not see (or that does not exist: the answer must not
+    tell which), with the attempt audited as denied. The id is kept only when it is a UUID."""
+    missing = NotFound(_("No such case, or it is not yours to see."))
+    try:
+        kept: str | None = str(uuid.UUID(str(case_id)))
+    except ValueError:
+        kept = None
+    missing.audit_after_rollback = AuditNote(actor, "access.denied", "case", kept, {"access": "none"})
+    return missing

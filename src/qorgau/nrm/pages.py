@@ -38,7 +38,7 @@ from qorgau.db import utcnow
 from qorgau.errors import DomainError
 from qorgau.i18n import _, current_locale, ngettext
 from qorgau.labels import nrm_label
-from qorgau.nrm import rules, service
+from qorgau.nrm import access, rules, service
 from qorgau.nrm.rules import CaseAction, CaseStatus, ReferralAction, ReferralStatus
 from qorgau.nrm.schemas import (
     CaseCommandIn,
@@ -564,8 +564,9 @@ _REASONED = frozenset({CaseAction.DECIDE_NOT_A_VICTIM, CaseAction.CLOSE, CaseAct
 
 def _action_forms(case: CaseOut, principal: Principal) -> list[dict[str, Any]]:
     """The case's steps as forms: those the service allows now, then the forced steps the
-    reflection period holds back, which only the person's own request lets through."""
-    if case.access == "referral":
+    reflection period holds back, which only the person's own request lets through. None where
+    the access only reads (a referral's part, break-glass)."""
+    if not access.may_write(case.access):
         return []
     facts = rules.CaseFacts(
         status=case.status,
@@ -636,11 +637,12 @@ def _case_context(db: DB, settings: AppSettings, principal: Principal, case_id: 
         "tasks": tasks,
         "rights_to_offer": [k for k in rules.RightKind if k not in recorded_rights],
         "in_reflection": case.reflection_ends_on is not None and now.date() < case.reflection_ends_on,
-        "can_write": principal.can(Permission.CASE_WRITE) and case.access != "referral",
-        "can_refer": principal.can(Permission.REFERRAL_MANAGE) and case.access != "referral",
+        # Break-glass reads only (nrm.access.require_write): no forms to change the case.
+        "can_write": principal.can(Permission.CASE_WRITE) and access.may_write(case.access),
+        "can_refer": principal.can(Permission.REFERRAL_MANAGE) and access.may_write(case.access),
         "can_screen": principal.can(Permission.CASE_WRITE)
         and principal.can(Permission.SCREENING_RUN)
-        and case.access != "referral",
+        and access.may_write(case.access),
         "screenings": _screenings(db, principal, case),
         "country": _country,
         "today": now.date(),

@@ -7,9 +7,10 @@ turns a RuleViolation into a refusal the user can act on.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
@@ -531,3 +532,22 @@ def next_referral_status(
 def allowed_referral_actions(status: ReferralStatus) -> list[ReferralAction]:
     """The actions possible from a status (given a reason where one is needed), in enum order."""
     return [a for a, (sources, _target) in _REFERRAL_MOVES.items() if status in sources]
+
+
+# --- Possible-duplicate checks ------------------------------------------------------------------
+
+# Whether a person is registered anywhere is itself sensitive (is this passport known to the
+# system?), so an officer's checks are counted: this many an hour, per user, is far above what
+# intake at a desk needs and far below what trying names or documents one after another needs.
+DUPLICATE_CHECKS_PER_HOUR = 20
+DUPLICATE_CHECK_WINDOW = timedelta(hours=1)
+
+
+def duplicate_check_wait(recent: list[datetime], now: datetime) -> int:
+    """Seconds until one more duplicate check is allowed, given when the user's checks within the
+    window happened (oldest first); 0 when one is allowed now."""
+    within = [t for t in recent if now - t < DUPLICATE_CHECK_WINDOW]
+    if len(within) < DUPLICATE_CHECKS_PER_HOUR:
+        return 0
+    frees_at = within[-DUPLICATE_CHECKS_PER_HOUR] + DUPLICATE_CHECK_WINDOW
+    return max(1, math.ceil((frees_at - now).total_seconds()))

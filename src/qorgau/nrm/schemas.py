@@ -27,6 +27,7 @@ from qorgau.nrm.rules import (
     RightStatus,
     ServiceType,
 )
+from qorgau.text import Input, Text
 
 EARLIEST_DATE = date(1900, 1, 1)
 
@@ -87,7 +88,7 @@ class ContactKind(StrEnum):
     MESSENGER = "messenger"
 
 
-class _In(BaseModel):
+class _In(Input):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
 
@@ -127,7 +128,7 @@ class CaseCreate(_In):
     destination_place: ShortText | None = None
     found_in_country: Country | None = Field(default=None, description="default: this node's country")
     reported_on: PastDate | None = Field(default=None, description="default: today")
-    narrative: str = Field(default="", max_length=10_000)
+    narrative: Text = Field(default="", max_length=10_000)
     has_guardian: bool = False
     # Set when the officer has seen the possible-duplicate warning and registers anyway.
     acknowledge_possible_duplicate: bool = False
@@ -135,7 +136,7 @@ class CaseCreate(_In):
 
 class CaseCommandIn(_In):
     action: CaseAction
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Text | None = Field(default=None, max_length=2000)
     closure_reason: ClosureReason | None = None
     at_persons_request: bool = False
 
@@ -168,14 +169,14 @@ class RightIn(_In):
 class ReferralIn(_In):
     to_agency_id: uuid.UUID
     service: ServiceType
-    needs: str = Field(default="", max_length=2000, description="what the receiving agency needs to know")
+    needs: Text = Field(default="", max_length=2000, description="what the receiving agency needs to know")
     consent_exception: ConsentException | None = None
-    exception_reason: str | None = Field(default=None, max_length=2000)
+    exception_reason: Text | None = Field(default=None, max_length=2000)
 
 
 class ReferralCommandIn(_In):
     action: ReferralAction
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Text | None = Field(default=None, max_length=2000)
 
 
 class GoalIn(_In):
@@ -190,14 +191,14 @@ class TaskIn(_In):
 
 
 class NoteIn(_In):
-    text: str = Field(min_length=1, max_length=10_000)
+    text: Text = Field(min_length=1, max_length=10_000)
 
 
 class BreakGlassIn(_In):
-    reason: str = Field(min_length=20, max_length=2000)
+    reason: Text = Field(min_length=20, max_length=2000)
 
 
-class CaseFilter(BaseModel):
+class CaseFilter(Input):
     status: CaseStatus | None = None
     agency_id: uuid.UUID | None = None
     country: Country | None = None

@@ -20,7 +20,7 @@ from qorgau.auth.permissions import Permission
 from qorgau.auth.principal import Principal
 from qorgau.config import Settings
 from qorgau.db import utcnow, uuid7
-from qorgau.errors import Conflict, Forbidden, InvalidInput, NotFound
+from qorgau.errors import AuditNote, Conflict, DomainError, Forbidden, InvalidInput, NotFound, TooManyAttempts
 from qorgau.i18n import _
 from qorgau.keyring import Keyring
 from qorgau.nrm import access, names, people, rules
@@ -118,10 +118,13 @@ def _person_dict(data: CaseCreate, today: date) -> dict[str, Any]:
     return person
 
 
-def possible_duplicates(db: Session, actor: Principal, keyring: Keyring, person: dict[str, Any]) -> list[str]:
+def possible_duplicates(
+    db: Session, actor: Principal, keyring: Keyring, person: dict[str, Any]
+) -> tuple[list[str], bool]:
     """Cases whose person may be this one: the same folded family and given name and the same
-    birth date, or the same document number. Only references are returned, and only of cases the
-    actor may see; others are counted as 'elsewhere'."""
+    birth date, or the same document number. Returns the references of those the actor may see,
+    and whether any the actor may not see match too: never which, nor how many (that another
+    agency holds a person is not the officer's to learn beyond "ask")."""
     keys = people.blind_keys(keyring, person)
     docs = [d for k, d in keys if k == PersonKeyKind.DOCUMENT]
     name_tokens = names.name_tokens(person.get("family_name"), person.get("given_name"))
@@ -150,13 +153,66 @@ def possible_duplicates(db: Session, actor: Principal, keyring: Keyring, person:
             )
         candidates |= set(db.scalars(q))
     if not candidates:
-        return []
+        return [], False
     visible = access.readable_cases(actor, utcnow()).where(Case.person_id.in_(candidates))
     refs = sorted(c.reference for c, _level in db.execute(visible))
     total = db.scalar(select(func.count()).select_from(Case).where(Case.person_id.in_(candidates))) or 0
-    if total > len(refs):
-        refs.append(_("%(n)s elsewhere") % {"n": total - len(refs)})
-    return refs
+    return refs, total > len(refs)
+
+
+DUPLICATE_CHECK = "nrm.person.duplicate_check"
+DUPLICATE_CHECK_REFUSED = "nrm.person.duplicate_check_refused"
+
+
+def check_duplicates(db: Session, actor: Principal, keyring: Keyring, person: dict[str, Any]) -> AuditNote:
+    """The possible-duplicate check of an intake: rate-limited per user (rules.DUPLICATE_CHECKS_
+    PER_HOUR, counted from the audit log, so the limit holds across restarts and processes) and
+    audited with its outcome, never its terms. A match refuses the intake with a 409 (the event
+    is then written after the rollback); no match records the event in the intake's
+    transaction, and returns it for the caller to keep should the intake fail later."""
+    if actor.user_id is not None:  # the system principal (command line, loaders) is not limited
+        now = utcnow()
+        recent = audit.recent_times(db, actor.user_id, DUPLICATE_CHECK, now - rules.DUPLICATE_CHECK_WINDOW)
+        wait = rules.duplicate_check_wait(recent, now)
+        if wait:
+            minutes = max(1, round(wait / 60))
+            refused = TooManyAttempts(
+                _(
+                    "Too many possible-duplicate checks in the last hour. Try again in %(minutes)s "
+                    "minutes, or register the person, confirming that they are not already registered."
+                )
+                % {"minutes": minutes},
+                retry_after_seconds=wait,
+            )
+            refused.audit_after_rollback = AuditNote(actor, DUPLICATE_CHECK_REFUSED, "person", None)
+            raise refused
+    refs, elsewhere = possible_duplicates(db, actor, keyring, person)
+    if not refs and not elsewhere:
+        audit.record(db, actor, DUPLICATE_CHECK, "person", None, details={"result": "none"})
+        return AuditNote(actor, DUPLICATE_CHECK, "person", None, {"result": "none"})
+    parts = []
+    if refs:
+        parts.append(
+            _(
+                "This person may already be registered (%(cases)s). Check those cases, or register "
+                "anyway, confirming that it is a different person."
+            )
+            % {"cases": ", ".join(refs)}
+        )
+    if elsewhere:
+        parts.append(
+            _(
+                "A possible duplicate exists in a case you cannot see; its details are not shown. "
+                "Ask your supervisor to check with the agency that holds it before you register "
+                "anyway."
+            )
+        )
+    found = Conflict(" ".join(parts), field="acknowledge_possible_duplicate")
+    # The references shown (as for any search result), whether others matched; never the terms.
+    found.audit_after_rollback = AuditNote(
+        actor, DUPLICATE_CHECK, "person", None, {"result": "match", "cases": refs, "elsewhere": elsewhere}
+    )
+    raise found
 
 
 def register_case(
@@ -171,17 +227,29 @@ def register_case(
     keyring = settings.keyring
     today = _today()
     person_data = _person_dict(data, today)
-    if not data.acknowledge_possible_duplicate:
-        dupes = possible_duplicates(db, actor, keyring, person_data)
-        if dupes:
-            raise Conflict(
-                _(
-                    "This person may already be registered (%(cases)s). Check those cases, or "
-                    "register anyway, confirming that it is a different person."
-                )
-                % {"cases": ", ".join(dupes)},
-                field="acknowledge_possible_duplicate",
-            )
+    if data.acknowledge_possible_duplicate:
+        return _register(db, actor, settings, data, person_data, potential_victim)
+    checked = check_duplicates(db, actor, keyring, person_data)
+    try:
+        return _register(db, actor, settings, data, person_data, potential_victim)
+    except DomainError as exc:
+        # The intake failed after the check: the check still happened, so its event (which the
+        # rollback undoes) is written after it, unless the failure brings an event of its own.
+        if exc.audit_after_rollback is None:
+            exc.audit_after_rollback = checked
+        raise
+
+
+def _register(
+    db: Session,
+    actor: Principal,
+    settings: Settings,
+    data: CaseCreate,
+    person_data: dict[str, Any],
+    potential_victim: bool,
+) -> Case:
+    keyring = settings.keyring
+    today = _today()
     person = Person(id=uuid7(), origin_node_id=settings.secrets.node_id)
     people.seal_row(keyring, person, "nrm_persons", person.id, person_data)
     db.add(person)
@@ -281,11 +349,19 @@ def _case_for(
     actor.require(Permission.CASE_READ)
     row = db.execute(access.readable_cases(actor, utcnow()).where(Case.id == case_id)).first()
     if row is None:
-        raise NotFound(_("No such case, or it is not yours to see."))
+        raise access.not_found(actor, case_id)
     case, level = row
     if need_full and level == "referral":
         raise Forbidden(_("Your agency sees only the part of this case its referral needs."))
     return case, cast(access.Access, level)
+
+
+def _case_to_change(db: Session, actor: Principal, case_id: uuid.UUID) -> Case:
+    """The case if the actor may change it: seen in full, and not only by break-glass (which is
+    read-only). Every write to a case starts here (access.require_write)."""
+    case, level = _case_for(db, actor, case_id, need_full=False)
+    access.require_write(actor, case.id, level)
+    return case
 
 
 def _facts(case: Case, today: date) -> rules.CaseFacts:
@@ -360,7 +436,7 @@ def _shape_case(db: Session, actor: Principal, keyring: Keyring, case: Case, lev
         "allowed_actions": [
             a
             for a in rules.allowed_actions(_facts(case, today))
-            if level != "referral" and actor.can(rules.ACTION_PERMISSION[a])
+            if access.may_write(level) and actor.can(rules.ACTION_PERMISSION[a])
         ],
         "closure_reason": case.closure_reason,
         "owner_agency_id": case.owner_agency_id,
@@ -590,7 +666,7 @@ def _move(db: Session, actor: Principal, settings: Settings, case: Case, command
 def act_on_case(
     db: Session, actor: Principal, settings: Settings, case_id: uuid.UUID, data: CaseCommandIn
 ) -> Case:
-    case, _level = _case_for(db, actor, case_id)
+    case = _case_to_change(db, actor, case_id)
     command = rules.CaseCommand(data.action, data.reason, data.closure_reason, data.at_persons_request)
     _move(db, actor, settings, case, command)
     db.flush()
@@ -601,7 +677,7 @@ def set_guardian(
     db: Session, actor: Principal, settings: Settings, case_id: uuid.UUID, data: GuardianIn
 ) -> Case:
     actor.require(Permission.CASE_WRITE)
-    case, _level = _case_for(db, actor, case_id)
+    case = _case_to_change(db, actor, case_id)
     details = people.open_row(settings.keyring, case, "nrm_cases", case.id)
     details["guardian"] = data.guardian if data.has_guardian else None
     people.seal_row(settings.keyring, case, "nrm_cases", case.id, details)
@@ -614,7 +690,7 @@ def set_guardian(
 def assign_case(db: Session, actor: Principal, case_id: uuid.UUID, user_id: uuid.UUID) -> Case:
     """A supervisor gives a case of their agency to one of its officers."""
     actor.require(Permission.DECISION_MAKE)
-    case, _level = _case_for(db, actor, case_id)
+    case = _case_to_change(db, actor, case_id)
     if case.owner_agency_id != actor.agency_id:
         raise Forbidden(_("Only a supervisor of the agency that owns the case can assign it."))
     user = db.get(User, user_id)
@@ -652,7 +728,7 @@ def _sync_notifications(db: Session, case: Case) -> None:
 
 def give_consent(db: Session, actor: Principal, case_id: uuid.UUID, data: ConsentIn) -> Consent:
     actor.require(Permission.CASE_WRITE)
-    case, _level = _case_for(db, actor, case_id)
+    case = _case_to_change(db, actor, case_id)
     if data.agency_id is not None:
         _agency(db, data.agency_id, "agency_id")
     consent = Consent(
@@ -673,7 +749,7 @@ def give_consent(db: Session, actor: Principal, case_id: uuid.UUID, data: Consen
 
 def withdraw_consent(db: Session, actor: Principal, case_id: uuid.UUID, consent_id: uuid.UUID) -> Consent:
     actor.require(Permission.CASE_WRITE)
-    case, _level = _case_for(db, actor, case_id)
+    case = _case_to_change(db, actor, case_id)
     consent = db.get(Consent, consent_id)
     if consent is None or consent.case_id != case.id:
         raise NotFound(_("No such consent in this case."))
@@ -703,7 +779,7 @@ def _offer_right(db: Session, actor: Principal, case: Case, kind: rules.RightKin
 
 def set_right(db: Session, actor: Principal, case_id: uuid.UUID, data: RightIn) -> Right:
     actor.require(Permission.CASE_WRITE)
-    case, _level = _case_for(db, actor, case_id)
+    case = _case_to_change(db, actor, case_id)
     right = db.scalar(select(Right).where(Right.case_id == case.id, Right.kind == data.kind))
     try:
         status = rules.next_right_status(right.status if right else None, data.status)
@@ -738,7 +814,7 @@ def refer(
     """Refer the person to a service provider: only with their consent to assistance, or under a
     lawful exception with a written reason."""
     actor.require(Permission.REFERRAL_MANAGE)
-    case, _level = _case_for(db, actor, case_id)
+    case = _case_to_change(db, actor, case_id)
     if case.status == CaseStatus.CLOSED:
         raise Conflict(_("The case is closed; reopen it first."))
     agency = _agency(db, data.to_agency_id, "to_agency_id")
@@ -790,7 +866,7 @@ def act_on_referral(
             raise NotFound(_("No such referral."))
         case = db.get(Case, referral.case_id)
     else:
-        case, _level = _case_for(db, actor, referral.case_id)
+        case = _case_to_change(db, actor, referral.case_id)
     assert case is not None
     try:
         status = rules.next_referral_status(referral.status, data.action, data.reason)
@@ -872,7 +948,7 @@ def _add_task(
 
 def add_goal(db: Session, actor: Principal, settings: Settings, case_id: uuid.UUID, data: GoalIn) -> PlanItem:
     actor.require(Permission.CASE_WRITE)
-    case, _level = _case_for(db, actor, case_id)
+    case = _case_to_change(db, actor, case_id)
     item = PlanItem(id=uuid7(), case_id=case.id, kind=PlanItemKind.GOAL)
     people.seal_row(settings.keyring, item, "nrm_plan_items", item.id, {"title": data.title})
     db.add(item)
@@ -884,7 +960,7 @@ def add_goal(db: Session, actor: Principal, settings: Settings, case_id: uuid.UU
 
 def add_task(db: Session, actor: Principal, settings: Settings, case_id: uuid.UUID, data: TaskIn) -> PlanItem:
     actor.require(Permission.CASE_WRITE)
-    case, _level = _case_for(db, actor, case_id)
+    case = _case_to_change(db, actor, case_id)
     if data.goal_id is not None:
         goal = db.get(PlanItem, data.goal_id)
         if goal is None or goal.case_id != case.id or goal.kind != PlanItemKind.GOAL:
@@ -900,7 +976,7 @@ def add_task(db: Session, actor: Principal, settings: Settings, case_id: uuid.UU
 
 def complete_task(db: Session, actor: Principal, case_id: uuid.UUID, task_id: uuid.UUID) -> PlanItem:
     actor.require(Permission.CASE_WRITE)
-    case, _level = _case_for(db, actor, case_id)
+    case = _case_to_change(db, actor, case_id)
     item = db.get(PlanItem, task_id)
     if item is None or item.case_id != case.id or item.kind != PlanItemKind.TASK:
         raise NotFound(_("No such task in this case's plan."))
@@ -915,7 +991,7 @@ def complete_task(db: Session, actor: Principal, case_id: uuid.UUID, task_id: uu
 
 def add_note(db: Session, actor: Principal, settings: Settings, case_id: uuid.UUID, data: NoteIn) -> Note:
     actor.require(Permission.CASE_WRITE)
-    case, _level = _case_for(db, actor, case_id)
+    case = _case_to_change(db, actor, case_id)
     note = _note(db, actor, settings.keyring, case, data.text)
     db.flush()
     _history(db, actor, case, "note.added")
@@ -936,7 +1012,7 @@ def break_glass(
         raise Forbidden(_("Break-glass access is for a named officer."))
     case = db.get(Case, case_id)
     if case is None:
-        raise NotFound(_("No such case, or it is not yours to see."))
+        raise access.not_found(actor, case_id)
     if db.execute(
         select(access.fully_readable(actor, utcnow())).select_from(Case).where(Case.id == case_id)
     ).scalar():
@@ -1019,11 +1095,15 @@ class ScreeningSubject:
 
 
 def screening_subject(
-    db: Session, actor: Principal, settings: Settings, case_id: uuid.UUID
+    db: Session, actor: Principal, settings: Settings, case_id: uuid.UUID, *, to_change: bool = True
 ) -> ScreeningSubject:
-    """The case a screening is about, for an officer who may work on it (full access)."""
+    """The case a screening is about, for an officer who may work on it (full access); to screen
+    it (`to_change`), not by break-glass, which only reads."""
     actor.require(Permission.CASE_WRITE)
-    case, _level = _case_for(db, actor, case_id)
+    if to_change:
+        case = _case_to_change(db, actor, case_id)
+    else:
+        case, _level = _case_for(db, actor, case_id)
     person = _person_out(settings.keyring, case, "full", _today())
     return ScreeningSubject(
         case.id, case.reference, case.found_in_country, person["age"], case.is_child, case.status
@@ -1041,7 +1121,7 @@ def apply_screening(
     is now being screened; indicators of trafficking make the person a potential victim (and
     start the reflection period); a child outcome refers the child to child protection at once.
     The identification decision itself stays with a supervisor."""
-    case, _level = _case_for(db, actor, case_id)
+    case = _case_to_change(db, actor, case_id)
     _history(db, actor, case, "screening.recorded", outcome=outcome, ruleset=ruleset_version)
     if case.status == CaseStatus.REPORTED:
         _move(db, actor, settings, case, rules.CaseCommand(CaseAction.START_SCREENING))

@@ -8,9 +8,10 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from qorgau.nrm.schemas import Country
+from qorgau.text import Input
 
 
-class EvaluateIn(BaseModel):
+class EvaluateIn(Input):
     model_config = ConfigDict(extra="forbid")
 
     country: Country = Field(description="where the screening takes place: its law applies")
@@ -74,7 +75,7 @@ class RulesetOut(BaseModel):
     derived: list[DerivedOut] = Field(description="computed from the indicators; may be among those fired")
 
 
-class CaseScreeningIn(BaseModel):
+class CaseScreeningIn(Input):
     """A screening recorded against a case: the person's age comes from the case, the country is
     where the case is."""
 

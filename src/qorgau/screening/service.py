@@ -169,7 +169,7 @@ def case_screenings(
     """The screenings of a case, newest first, for an officer who may work on it; audited as a
     read of the case."""
     actor.require(Permission.SCREENING_RUN)
-    nrm.screening_subject(db, actor, settings, case_id)
+    nrm.screening_subject(db, actor, settings, case_id, to_change=False)
     records = db.scalars(
         select(ScreeningRecord).where(ScreeningRecord.case_id == case_id).order_by(ScreeningRecord.id.desc())
     )
@@ -182,12 +182,13 @@ def case_screenings(
 
 
 def questionnaire_subject(
-    db: Session, actor: Principal, settings: Settings, case_id: uuid.UUID
+    db: Session, actor: Principal, settings: Settings, case_id: uuid.UUID, *, to_change: bool = True
 ) -> nrm.ScreeningSubject:
     """The case a questionnaire is about, for an officer who may screen it (else not found or
-    forbidden, as the case would be)."""
+    forbidden, as the case would be). The questionnaire changes the case (its drafts, then the
+    screening), so break-glass access, which only reads, is refused unless `to_change` is off."""
     actor.require(Permission.SCREENING_RUN)
-    return nrm.screening_subject(db, actor, settings, case_id)
+    return nrm.screening_subject(db, actor, settings, case_id, to_change=to_change)
 
 
 def _labels(ruleset: rules.Ruleset) -> dict[str, str]:
@@ -213,7 +214,7 @@ def screening_record(
     """One screening of a case, worded for people: the outcome, the rationale and the indicators
     by their labels in the current language, who screened and when, and the case's status now.
     Audited as a read of the case."""
-    subject = questionnaire_subject(db, actor, settings, case_id)
+    subject = questionnaire_subject(db, actor, settings, case_id, to_change=False)
     record = db.scalar(
         select(ScreeningRecord).where(ScreeningRecord.id == screening_id, ScreeningRecord.case_id == case_id)
     )
