@@ -12,7 +12,7 @@ from datetime import UTC, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qorgau.audit.entry import ENTRY_VERSION, encode_entry
+from qorgau.audit.entry import ENTRY_V1, encode_entry
 
 
 def canonical(salt, *, event_id, occurred_at, actor_user_id, actor_agency_id, action, object_type, object_id,
@@ -22,7 +22,7 @@ def canonical(salt, *, event_id, occurred_at, actor_user_id, actor_agency_id, ac
 
     return dumps(
         {
-            "v": ENTRY_VERSION,
+            "v": ENTRY_V1,
             "event": str(event_id),
             "at": occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "actor": str(actor_user_id) if actor_user_id else None,
