@@ -405,7 +405,9 @@ def audit_prove_record(object_type: str, object_id: str) -> None:
 
 @audit_app.command("check-opening")
 def audit_check_opening(
-    path: Annotated[Path, typer.Argument(help="The JSON printed by `qorgau audit reveal` or `prove-record`.")],
+    path: Annotated[
+        Path, typer.Argument(help="The JSON printed by `qorgau audit reveal` or `prove-record`.")
+    ],
     url: Annotated[str, typer.Option(help="The node whose public entries the opening is about.")],
 ) -> None:
     """The auditor's side: check an opening against the entries the node publishes. Exits 1
@@ -415,9 +417,11 @@ def audit_check_opening(
 
     try:
         document = json.loads(path.read_text())
-        indexes = [document["leaf_index"]] if document["kind"] == "reveal" else [
-            e["leaf_index"] for e in document["events"]
-        ]
+        indexes = (
+            [document["leaf_index"]]
+            if document["kind"] == "reveal"
+            else [e["leaf_index"] for e in document["events"]]
+        )
         entries = published_entries(url, indexes)
         if document["kind"] == "reveal":
             problems = opening.check_reveal(entries[document["leaf_index"]], document)

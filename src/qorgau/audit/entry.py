@@ -168,7 +168,9 @@ def encode_entry_v2(
             _timestamp(occurred_at),
             _quoted(v2_details(field_key(secret, "details"), details) if details is not None else None),
             _quoted_uuid(event_id),
-            pseudonym_of("object", object_reference(object_type, object_id) if object_id is not None else None),
+            pseudonym_of(
+                "object", object_reference(object_type, object_id) if object_id is not None else None
+            ),
             _json_string(outcome),
             _json_string(object_type),
             ENTRY_V2,

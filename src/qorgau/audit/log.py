@@ -3,7 +3,7 @@ tree heads and proofs from the stored perfect subtrees (O(log n) rows each)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache, partial
 from typing import Any
 
@@ -49,6 +49,7 @@ def entry_for(event: Mapping[str, Any] | AuditEvent, salt: bytes) -> bytes:
     2 under the event's own secret, or version 1 under the log's salt for an event without one
     (those logged before version 2, whose leaves never change)."""
     # (isinstance against the model, not the Mapping ABC: this runs once per event appended.)
+    value: Callable[[str], Any]
     if isinstance(event, AuditEvent):
         value, secret = partial(getattr, event), event.entry_secret
     else:

@@ -121,7 +121,9 @@ def check_reveal(entry: str, opening: Mapping[str, Any]) -> list[str]:
         secret = bytes.fromhex(opening["secret"])
         obj = opening.get("object_id")
         expected = {
-            "actor": _pseudonym_matches(shown["actor"], field_key(secret, "actor"), opening.get("actor_user_id")),
+            "actor": _pseudonym_matches(
+                shown["actor"], field_key(secret, "actor"), opening.get("actor_user_id")
+            ),
             "agency": _pseudonym_matches(
                 shown["agency"], field_key(secret, "agency"), opening.get("actor_agency_id")
             ),
@@ -137,8 +139,7 @@ def check_reveal(entry: str, opening: Mapping[str, Any]) -> list[str]:
         expected = {
             "actor": shown["actor"] == opening.get("actor_user_id"),
             "agency": shown["agency"] == opening.get("actor_agency_id"),
-            "details": shown["details"]
-            == (None if details is None else v1_details(details)),
+            "details": shown["details"] == (None if details is None else v1_details(details)),
         }
     problems += [f"{field} does not match the opening" for field, ok in expected.items() if not ok]
     return problems

@@ -73,9 +73,13 @@ def _root_of_entries(client: httpx.Client, size: int) -> bytes:
     return acc
 
 
-def _client(url: str, timeout: float, client: httpx.Client | None) -> nullcontext[httpx.Client] | httpx.Client:
+def _client(
+    url: str, timeout: float, client: httpx.Client | None
+) -> nullcontext[httpx.Client] | httpx.Client:
     # A client given by the caller (a test's, bound to an app in process) stays open.
-    return nullcontext(client) if client is not None else httpx.Client(base_url=url.rstrip("/"), timeout=timeout)
+    return (
+        nullcontext(client) if client is not None else httpx.Client(base_url=url.rstrip("/"), timeout=timeout)
+    )
 
 
 def observe(
