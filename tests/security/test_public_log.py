@@ -185,3 +185,40 @@ def test_version_1_and_2_leaves_verify_together_locally_and_remotely(client, db,
 
     seen = observe("http://testserver", tmp_path, client=client)
     assert seen.tree_size == int(client.get("/transparency/checkpoint").text.splitlines()[1])
+
+
+def test_an_auditor_checks_the_nodes_openings_against_its_public_entries(tmp_path):
+    """End to end on a served node: `qorgau audit reveal` and `prove-record` by the operator,
+    `qorgau audit check-opening --url` by the auditor; a doctored opening is refused."""
+    import httpx
+
+    from tests.support import fresh_database, live_server
+
+    with fresh_database(tmp_path, "opening") as url, live_server(tmp_path, url) as node:
+        # A fresh node has a checkpoint from its first request on (item 16).
+        note = httpx.get(node.url + "/transparency/checkpoint", timeout=10)
+        assert note.status_code == 200
+        size = int(note.text.splitlines()[1])
+        node.qorgau("audit", "checkpoint")  # its publication is logged: a second checkpoint covers it
+        entries = httpx.get(
+            node.url + "/transparency/entries", params={"start": 0, "end": 100}, timeout=10
+        ).json()
+        publication = json.loads(entries[size]["entry"])
+        assert publication["type"] == "audit_checkpoint" and publication["v"] == 2
+
+        revealed = tmp_path / "reveal.json"
+        revealed.write_text(node.qorgau("audit", "reveal", publication["event"]).stdout)
+        assert json.loads(revealed.read_text())["details"]["tree_size"] == size
+        assert "matches" in node.qorgau("audit", "check-opening", str(revealed), "--url", node.url).stdout
+
+        proof = tmp_path / "proof.json"
+        proof.write_text(node.qorgau("audit", "prove-record", "audit_checkpoint", str(size)).stdout)
+        assert len(json.loads(proof.read_text())["events"]) == 1
+        assert "matches" in node.qorgau("audit", "check-opening", str(proof), "--url", node.url).stdout
+
+        doctored = json.loads(revealed.read_text())
+        doctored["details"]["tree_size"] = size + 1
+        revealed.write_text(json.dumps(doctored))
+        refused = node.run("audit", "check-opening", str(revealed), "--url", node.url)
+        assert refused.returncode == 1 and "details does not match" in refused.stderr
+        assert "Traceback" not in refused.stderr

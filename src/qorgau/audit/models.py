@@ -49,7 +49,7 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The random secret behind the pseudonyms and the details commitment of the event's log entry
     # (version 2, audit.entry). Never published; NULL for events logged with version 1.
-    entry_secret: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    entry_secret: Mapped[bytes | None] = mapped_column(LargeBinary(64))
 
 
 class AuditLogHead(Base):

@@ -20,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column("audit_events", sa.Column("entry_secret", sa.LargeBinary(length=32), nullable=True))
+    op.add_column("audit_events", sa.Column("entry_secret", sa.LargeBinary(length=64), nullable=True))
 
 
 def downgrade() -> None:
