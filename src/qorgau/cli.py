@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
 import traceback
 import uuid
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -376,6 +378,68 @@ def audit_verify(
         f"root {result.root.hex()}.",
         soft_wrap=True,
     )
+
+
+@audit_app.command("reveal")
+def audit_reveal(event_id: uuid.UUID) -> None:
+    """Open one entry of the public log to an auditor: print, as JSON, what the event is about
+    and the secret behind its pseudonyms and details commitment (the reveal is itself audited)."""
+    from qorgau.audit import opening
+
+    settings = Settings()
+    _, factory = _sessions(settings)
+    try:
+        with unit_of_work(factory) as db:
+            revealed = opening.reveal(db, _cli_actor(), event_id)
+    except DomainError as exc:
+        raise _fail(exc.detail) from None
+    sys.stdout.write(json.dumps(revealed, indent=2) + "\n")
+
+
+@audit_app.command("prove-record")
+def audit_prove_record(object_type: str, object_id: str) -> None:
+    """Show an auditor which entries of the public log concern one record: print, as JSON, each
+    entry with the key that opens its record pseudonym and nothing else (audited)."""
+    from qorgau.audit import opening
+
+    settings = Settings()
+    _, factory = _sessions(settings)
+    with unit_of_work(factory) as db:
+        proof = opening.prove_record(db, _cli_actor(), object_type, object_id)
+    sys.stdout.write(json.dumps(proof, indent=2) + "\n")
+
+
+@audit_app.command("check-opening")
+def audit_check_opening(
+    path: Annotated[
+        Path, typer.Argument(help="The JSON printed by `qorgau audit reveal` or `prove-record`.")
+    ],
+    url: Annotated[str, typer.Option(help="The node whose public entries the opening is about.")],
+) -> None:
+    """The auditor's side: check an opening against the entries the node publishes. Exits 1
+    naming what does not match."""
+    from qorgau.audit import opening
+    from qorgau.audit.remote import RemoteLogError, published_entries
+
+    try:
+        document = json.loads(path.read_text())
+        indexes = (
+            [document["leaf_index"]]
+            if document["kind"] == "reveal"
+            else [e["leaf_index"] for e in document["events"]]
+        )
+        entries = published_entries(url, indexes)
+        if document["kind"] == "reveal":
+            problems = opening.check_reveal(entries[document["leaf_index"]], document)
+        else:
+            problems = opening.check_record_proof(entries, document)
+    except RemoteLogError as exc:
+        raise _fail(str(exc)) from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise _fail(f"{path} is not an opening printed by qorgau audit: {exc!r}") from None
+    if problems:
+        raise _fail("the opening does not match the published entries: " + "; ".join(problems))
+    console.print("The opening matches the published entries.")
 
 
 @audit_app.command("witness")

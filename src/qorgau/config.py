@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     # per-address sign-in throttle would lock them out together.
     trusted_proxies: str | None = None
     log_level: str = "INFO"
-    # How often `qorgau serve` signs a checkpoint of the audit log (0: only on demand).
+    # How often `qorgau serve` signs a checkpoint of the audit log (0: only at start and on demand).
     checkpoint_seconds: int = 300
     # Payments out of the safe fund above these amounts wait for a second person (maker-checker).
     fund_approval_thresholds: dict[str, Decimal] = Field(

@@ -91,3 +91,24 @@ def test_a_serving_node_signs_checkpoints_on_its_own(tmp_path, monkeypatch):
                 break  # every demo event is covered by a checkpoint nobody asked for
             assert time.monotonic() < deadline, "no checkpoint covering the demo data was published"
             time.sleep(0.5)
+
+
+def test_a_starting_node_signs_a_checkpoint_before_its_first_request(settings, engine, connection, db):
+    # Issue 11 item 16: a fresh node answered 404 until QORGAU_CHECKPOINT_SECONDS had passed.
+    from starlette.testclient import TestClient
+
+    from qorgau.db import make_sessionmaker
+    from qorgau.web.app import create_app
+
+    make_user(db, Role.CASE_WORKER)  # the log grows
+    db.flush()
+    grown_to = log.size(db)
+    factory = make_sessionmaker(connection, join_transaction_mode="create_savepoint")
+    app = create_app(settings, engine=engine, session_factory=factory, background=True)
+    assert settings.checkpoint_seconds >= 60  # no periodic tick during the test
+    with TestClient(app) as started:
+        response = started.get("/transparency/checkpoint")
+        assert response.status_code == 200
+        assert int(response.text.splitlines()[1]) == grown_to
+    with TestClient(app) as restarted:  # nothing new since: the same checkpoint, none signed
+        assert restarted.get("/transparency/checkpoint").text == response.text

@@ -3,7 +3,7 @@ tree heads and proofs from the stored perfect subtrees (O(log n) rows each)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache, partial
 from typing import Any
 
@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, bindparam, or_, select, text
 from sqlalchemy.orm import Session
 
 from qorgau.audit import merkle
-from qorgau.audit.entry import encode_entry
+from qorgau.audit.entry import encode_entry, encode_entry_v2
 from qorgau.audit.models import (
     AUDIT_LEAVES,
     AUDIT_TREE_NODES,
@@ -45,11 +45,18 @@ def _outcome(value: str) -> str:
 
 
 def entry_for(event: Mapping[str, Any] | AuditEvent, salt: bytes) -> bytes:
-    """The canonical entry of an audit event, given as its row values or as a loaded row."""
+    """The canonical entry of an audit event, given as its row values or as a loaded row: version
+    2 under the event's own secret, or version 1 under the log's salt for an event without one
+    (those logged before version 2, whose leaves never change)."""
     # (isinstance against the model, not the Mapping ABC: this runs once per event appended.)
-    value = partial(getattr, event) if isinstance(event, AuditEvent) else event.__getitem__
-    return encode_entry(
-        salt,
+    value: Callable[[str], Any]
+    if isinstance(event, AuditEvent):
+        value, secret = partial(getattr, event), event.entry_secret
+    else:
+        value, secret = event.__getitem__, event.get("entry_secret")
+    encode, key = (encode_entry, salt) if secret is None else (encode_entry_v2, secret)
+    return encode(
+        key,
         event_id=value("id"),
         occurred_at=value("occurred_at"),
         actor_user_id=value("actor_user_id"),

@@ -47,6 +47,9 @@ class AuditEvent(Base):
     outcome: Mapped[Outcome] = mapped_column(string_enum(Outcome, "audit_outcome", 16))
     # Non-personal facts about the event (changed field names, a break-glass reason id, ...).
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The random secret behind the pseudonyms and the details commitment of the event's log entry
+    # (version 2, audit.entry). Never published; NULL for events logged with version 1.
+    entry_secret: Mapped[bytes | None] = mapped_column(LargeBinary(64))
 
 
 class AuditLogHead(Base):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,10 +73,21 @@ def _root_of_entries(client: httpx.Client, size: int) -> bytes:
     return acc
 
 
-def observe(url: str, state_dir: Path, *, timeout: float = 30.0) -> Observation:
+def _client(
+    url: str, timeout: float, client: httpx.Client | None
+) -> nullcontext[httpx.Client] | httpx.Client:
+    # A client given by the caller (a test's, bound to an app in process) stays open.
+    return (
+        nullcontext(client) if client is not None else httpx.Client(base_url=url.rstrip("/"), timeout=timeout)
+    )
+
+
+def observe(
+    url: str, state_dir: Path, *, timeout: float = 30.0, client: httpx.Client | None = None
+) -> Observation:
     """Check the node at `url` against what was seen there before, and remember what is seen now."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    with httpx.Client(base_url=url.rstrip("/"), timeout=timeout) as client:
+    with _client(url, timeout, client) as client:
         published_key = _get(client, "/transparency/key").json()
         origin = published_key["origin"]
         path = _state_path(state_dir, origin)
@@ -116,6 +129,18 @@ def observe(url: str, state_dir: Path, *, timeout: float = 30.0) -> Observation:
             raise RemoteLogError(f"{origin}: the published entries do not hash to the checkpoint's root")
     _remember(path, published_key["verifier_key"], current, note)
     return Observation(origin, current.tree_size, current.root_hash, note, previous_size)
+
+
+def published_entries(
+    url: str, leaf_indexes: Iterable[int], *, timeout: float = 30.0, client: httpx.Client | None = None
+) -> dict[int, str]:
+    """The entries the node at `url` publishes at some leaf indexes (for checking an opening)."""
+    found: dict[int, str] = {}
+    with _client(url, timeout, client) as client:
+        for index in sorted(set(leaf_indexes)):
+            for item in _get(client, "/transparency/entries", start=index, end=index + 1).json():
+                found[item["leaf_index"]] = item["entry"]
+    return found
 
 
 def _remember(path: Path, verifier_key: str, current: cp.Checkpoint, note: str) -> None:

@@ -4,6 +4,7 @@ becomes the next leaf of the verifiable log (audit.log) in that same transaction
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.audit import log
+from qorgau.audit.entry import SECRET_BYTES
 from qorgau.audit.models import AUDIT_EVENTS, AuditEvent, Outcome
 from qorgau.auth.principal import Principal
 from qorgau.db import insert_rows, utcnow, uuid7_block
@@ -57,6 +59,7 @@ _EVENT_COLUMNS = (
     "request_id",
     "outcome",
     "details",
+    "entry_secret",
 )
 _event_row = itemgetter(*_EVENT_COLUMNS)
 
@@ -69,6 +72,8 @@ def record_many(db: Session, actor: Principal, happenings: Iterable[Happening]) 
         return []
     # One block of time-ordered ids: the events keep their order, for the price of one uuid7().
     first_id = uuid7_block(len(batch))
+    # Each event's own secret for the pseudonyms of its log entry (audit.entry, version 2).
+    secrets = os.urandom(SECRET_BYTES * len(batch))
     events: list[dict[str, Any]] = [
         {
             "id": uuid.UUID(int=first_id + i),
@@ -81,6 +86,7 @@ def record_many(db: Session, actor: Principal, happenings: Iterable[Happening]) 
             "request_id": actor.request_id,
             "outcome": h.outcome,
             "details": h.details,
+            "entry_secret": secrets[i * SECRET_BYTES : (i + 1) * SECRET_BYTES],
         }
         for i, h in enumerate(batch)
     ]

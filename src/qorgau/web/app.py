@@ -41,6 +41,9 @@ log = logging.getLogger("qorgau.web")
 
 @asynccontextmanager
 async def _periodic_work(app: FastAPI) -> AsyncIterator[None]:
+    # A checkpoint of what the log holds at start, before the first request: without it a fresh
+    # node answers 404 at /transparency/checkpoint until the first tick (no-op if one covers it).
+    await _publish_checkpoint_once(app)
     task = asyncio.create_task(_publish_checkpoints(app))
     try:
         yield
@@ -57,10 +60,14 @@ async def _publish_checkpoints(app: FastAPI) -> None:
         return
     while True:
         await asyncio.sleep(interval)
-        try:
-            await run_in_threadpool(_publish_checkpoint, app)
-        except Exception:
-            log.exception("could not publish an audit checkpoint; will retry")
+        await _publish_checkpoint_once(app)
+
+
+async def _publish_checkpoint_once(app: FastAPI) -> None:
+    try:
+        await run_in_threadpool(_publish_checkpoint, app)
+    except Exception:
+        log.exception("could not publish an audit checkpoint; will retry")
 
 
 def _publish_checkpoint(app: FastAPI) -> None:

@@ -56,7 +56,21 @@ def _backfill() -> None:
     from qorgau.audit.models import AuditEvent
 
     session = Session(bind=op.get_bind())
-    query = sa.select(AuditEvent.__table__).order_by(AuditEvent.occurred_at, AuditEvent.id)
+    # The columns the table has at this revision (later ones, such as entry_secret, come after).
+    table = AuditEvent.__table__
+    columns = (
+        "id",
+        "occurred_at",
+        "actor_user_id",
+        "actor_agency_id",
+        "action",
+        "object_type",
+        "object_id",
+        "request_id",
+        "outcome",
+        "details",
+    )
+    query = sa.select(*(table.c[name] for name in columns)).order_by(AuditEvent.occurred_at, AuditEvent.id)
     log.append(session, [dict(row._mapping) for row in session.execute(query)])
     session.flush()
 
