@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -32,11 +33,33 @@ LOCALE_NAMES = {
     "tg": "Тоҷикӣ",
 }
 
+# A message still missing in a Central Asian language is shown in Russian, which the region's
+# officials read, before English: language -> Russian -> English (the msgid).
+FALLBACK = {"kk": "ru", "uz": "ru", "ky": "ru", "tg": "ru"}
+
 _current: ContextVar[str] = ContextVar("qorgau_locale", default="en")
+log = logging.getLogger("qorgau.i18n")
 
 
-@cache
-def translations(locale: str) -> _gettext.NullTranslations:
+class _Fallback(_gettext.NullTranslations):
+    """The next catalog of the chain, noting at DEBUG level (development) each message that
+    fell through, so a missing translation is seen without production logs filling up."""
+
+    def __init__(self, locale: str, fallback: _gettext.NullTranslations) -> None:
+        super().__init__()
+        self.locale = locale
+        self.add_fallback(fallback)
+
+    def gettext(self, message: str) -> str:
+        log.debug("no %s translation for %r", self.locale, message)
+        return super().gettext(message)
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        log.debug("no %s translation for %r", self.locale, msgid1)
+        return super().ngettext(msgid1, msgid2, n)
+
+
+def _catalog(locale: str) -> _gettext.NullTranslations:
     po_path = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not po_path.exists():
         return _gettext.NullTranslations()
@@ -46,6 +69,15 @@ def translations(locale: str) -> _gettext.NullTranslations:
     write_mo(buf, catalog, use_fuzzy=False)
     buf.seek(0)
     return _gettext.GNUTranslations(buf)
+
+
+@cache
+def translations(locale: str) -> _gettext.NullTranslations:
+    """The locale's catalog, falling back along FALLBACK for messages it lacks."""
+    found = _catalog(locale)
+    if locale in FALLBACK:
+        found.add_fallback(_Fallback(locale, translations(FALLBACK[locale])))
+    return found
 
 
 def current_locale() -> str:

@@ -255,3 +255,25 @@ def test_an_error_raised_in_python_is_shown_in_russian(client, db):
     message = "The username or password is not correct, or the account is disabled."
     assert escape(ru(message)) in response.text
     assert message not in response.text
+
+
+# --- the fallback chain -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", ["kk", "uz", "ky", "tg"])
+def test_a_message_missing_in_a_central_asian_language_falls_back_to_russian(locale, monkeypatch):
+    """Language -> Russian -> English: never straight to English while Russian has the message."""
+    import gettext
+
+    from qorgau import i18n
+
+    msgid = "Case worker"
+    real = i18n._catalog
+    # The language's own catalog lacks everything; Russian's is the real one.
+    monkeypatch.setattr(i18n, "_catalog", lambda loc: gettext.NullTranslations() if loc == locale else real(loc))
+    i18n.translations.cache_clear()
+    try:
+        assert i18n.translations(locale).gettext(msgid) == ru(msgid)
+        assert i18n.translations(locale).gettext("no such message anywhere") == "no such message anywhere"
+    finally:
+        i18n.translations.cache_clear()
