@@ -72,6 +72,12 @@ def test_a_supervisor_account_made_by_one_administrator_sees_no_case_until_a_sec
         assert sign_in(browser, made["username"]).status_code == 303
         assert browser.get("/api/v1/cases").status_code == 403
         assert browser.get(f"/api/v1/users/{made['id']}").status_code == 403
+        me = browser.get("/api/v1/me").json()  # an account holder, and no more
+        assert me["roles"] == [] and set(me["permissions"]) == {
+            "account.self",
+            "agency.read",
+            "training.take",
+        }
 
         grant = pending_grant(client, admins["b"], user_id=made["id"])
         assert grant["role"] == "supervisor" and grant["status"] == "pending"

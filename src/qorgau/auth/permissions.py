@@ -96,7 +96,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 
 def permissions_for(roles: frozenset[Role] | set[Role]) -> frozenset[Permission]:
-    granted: set[Permission] = set()
+    # Every account manages itself, reads the directory and takes training, whatever its roles:
+    # also one whose roles still wait for a second person (auth/grants.py), which holds no more.
+    granted: set[Permission] = set(_EVERYONE)
     for role in roles:
         granted |= ROLE_PERMISSIONS[role]
     return frozenset(granted)
