@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # How often `qorgau serve` signs a checkpoint of the audit log (0: only at start and on demand).
     checkpoint_seconds: int = 300
+    # Two accounts one of which created or gave power to the other within these days are never
+    # maker and checker of one another (grants of power, fund payments).
+    grant_recent_days: int = 30
     # Payments out of the safe fund above these amounts wait for a second person (maker-checker).
     fund_approval_thresholds: dict[str, Decimal] = Field(
         default_factory=lambda: {

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Uuid, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qorgau.auth.permissions import Role
@@ -38,6 +38,9 @@ class Agency(Base):
     country: Mapped[str] = mapped_column(String(2))
     kind: Mapped[AgencyKind] = mapped_column(string_enum(AgencyKind, "agency_kind"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # False while its registration waits for a second person (see auth/grants.py): an agency
+    # that is not active receives no referrals.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class User(Base):
@@ -56,9 +59,14 @@ class User(Base):
     # Last accepted TOTP time step, so a code cannot be replayed.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The account that created this one (None: the system principal); the two-person rule
+    # keeps the two apart as maker and checker for a while (auth.grants.empowered_recently).
+    # No foreign key, like the audit log's actor ids: the column was added to a live table.
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
+    # Only roles in effect; a role waiting for its second person is a Grant, not a row here.
     role_rows: Mapped[list[UserRole]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", back_populates="user"
     )
@@ -79,6 +87,48 @@ class UserRole(Base):
     role: Mapped[Role] = mapped_column(string_enum(Role, "user_role"), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class GrantKind(StrEnum):
+    ROLE = "role"  # a powerful role for a user
+    AGENCY = "agency"  # registering an agency (it receives referrals)
+
+
+class GrantStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class Grant(Base):
+    """A grant of power made by one person that takes effect only when a second approves it
+    (auth/grants.py). Kept after the decision: it says who asked, who decided, and when."""
+
+    __tablename__ = "auth_grants"
+    __table_args__ = (
+        Index("ix_auth_grants_status_agency", "status", "agency_id"),
+        Index("ix_auth_grants_user_id", "user_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    kind: Mapped[GrantKind] = mapped_column(string_enum(GrantKind, "grant_kind", length=16))
+    # For a role: the user and the role; the agency is the user's (whose supervisors may
+    # approve). For an agency registration: the agency itself, no user or role.
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[Role | None] = mapped_column(string_enum(Role, "grant_role"))
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"))
+    status: Mapped[GrantStatus] = mapped_column(
+        string_enum(GrantStatus, "grant_status", length=16), default=GrantStatus.PENDING
+    )
+    requested_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it was refused, as the decider wrote it (never copied into the audit log).
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+    user: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[user_id])
 
 
 class ApiToken(Base):

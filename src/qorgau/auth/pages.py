@@ -297,9 +297,14 @@ def create_agency(
         roll_back(db, exc)
         errors, status = _form_errors(exc)
         return _agencies_page(request, db, principal, form=form, errors=errors, status_code=status)
-    return _agencies_page(
-        request, db, principal, message=_("Agency %(code)s was registered.") % {"code": agency.code}
+    message = (
+        _("Agency %(code)s was registered.")
+        if agency.active
+        else _(
+            "Agency %(code)s was registered; it receives referrals once a second administrator approves it."
+        )
     )
+    return _agencies_page(request, db, principal, message=message % {"code": agency.code})
 
 
 # --- users -------------------------------------------------------------------------------------
@@ -315,11 +320,13 @@ def _users_page(
     created: Any = None,
     status_code: int = 200,
 ) -> Response:
+    users = service.list_users(db, principal)
     return render(
         request,
         "auth/users.html",
         {
-            "users": service.list_users(db, principal),
+            "users": users,
+            "pending": service.pending_roles(db, users),
             "agencies": service.list_agencies(db, principal),
             "roles": [(r.value, role_label(r)) for r in Role],
             "role_label": role_label,
@@ -360,23 +367,26 @@ def create_user(
         roll_back(db, exc)
         errors, status = _form_errors(exc)
         return _users_page(request, db, principal, form=form, errors=errors, status_code=status)
-    return _users_page(request, db, principal, created={"username": user.username, "password": generated})
+    awaiting = bool(service.pending_roles(db, [user]))
+    created = {"username": user.username, "password": generated, "awaiting": awaiting}
+    return _users_page(request, db, principal, created=created)
 
 
-def _user_activity_changed(request: Request, user: Any) -> Response:
+def _user_activity_changed(request: Request, db: DB, user: Any) -> Response:
     # htmx swaps the one table row; without JavaScript the browser reloads the list.
     if request.headers.get("hx-request"):
-        return render(request, "auth/_user_row.html", {"u": user, "role_label": role_label})
+        context = {"u": user, "role_label": role_label, "pending": service.pending_roles(db, [user])}
+        return render(request, "auth/_user_row.html", context)
     return _see_other("/admin/users")
 
 
 @router.post("/admin/users/{user_id}/disable")
 def disable_user(request: Request, user_id: uuid.UUID, db: DB, principal: UserAdmin) -> Response:
     user = service.set_user_active(db, principal, service.get_user(db, principal, user_id), False)
-    return _user_activity_changed(request, user)
+    return _user_activity_changed(request, db, user)
 
 
 @router.post("/admin/users/{user_id}/enable")
 def enable_user(request: Request, user_id: uuid.UUID, db: DB, principal: UserAdmin) -> Response:
     user = service.set_user_active(db, principal, service.get_user(db, principal, user_id), True)
-    return _user_activity_changed(request, user)
+    return _user_activity_changed(request, db, user)

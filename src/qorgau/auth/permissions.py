@@ -28,6 +28,7 @@ class Permission(StrEnum):
     AGENCY_READ = "agency.read"  # the directory of agencies (for referrals and routing)
     AGENCY_ADMIN = "agency.admin"
     USER_ADMIN = "user.admin"
+    GRANT_APPROVE = "grant.approve"  # the second person of a grant of power (auth/grants.py)
     CASE_READ = "case.read"
     CASE_WRITE = "case.write"
     DECISION_MAKE = "decision.make"
@@ -64,6 +65,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.SCREENING_RUN,
             P.FUND_READ,
             P.FUND_APPROVE,
+            P.GRANT_APPROVE,  # for roles given to users of their own agency
         }
     ),
     Role.INVESTIGATOR: frozenset(_EVERYONE | {P.CASE_READ, P.INVESTIGATION_READ, P.SCREENING_RUN}),
@@ -79,13 +81,24 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AUDITOR: frozenset(_EVERYONE | {P.AUDIT_READ, P.FUND_READ}),
     Role.TRAINER: frozenset(_EVERYONE | {P.TRAINING_MANAGE}),
     Role.ADMINISTRATOR: frozenset(
-        _EVERYONE | {P.AGENCY_ADMIN, P.USER_ADMIN, P.AUDIT_READ, P.FUND_READ, P.FUND_MANAGE, P.FUND_APPROVE}
+        _EVERYONE
+        | {
+            P.AGENCY_ADMIN,
+            P.USER_ADMIN,
+            P.GRANT_APPROVE,
+            P.AUDIT_READ,
+            P.FUND_READ,
+            P.FUND_MANAGE,
+            P.FUND_APPROVE,
+        }
     ),
 }
 
 
 def permissions_for(roles: frozenset[Role] | set[Role]) -> frozenset[Permission]:
-    granted: set[Permission] = set()
+    # Every account manages itself, reads the directory and takes training, whatever its roles:
+    # also one whose roles still wait for a second person (auth/grants.py), which holds no more.
+    granted: set[Permission] = set(_EVERYONE)
     for role in roles:
         granted |= ROLE_PERMISSIONS[role]
     return frozenset(granted)
@@ -97,3 +110,12 @@ def roles_with(permission: Permission) -> frozenset[Role]:
 
 # Roles whose accounts must use two-factor sign-in.
 TWO_FACTOR_REQUIRED = frozenset({Role.ADMINISTRATOR})
+
+
+# Permissions that are power over people or money: reading cases, deciding, approving payments,
+# and giving or approving such power. A role holding any of them is given only by two people
+# (auth/grants.py): it takes effect when a second person approves.
+POWER_PERMISSIONS = frozenset(
+    {P.CASE_READ, P.DECISION_MAKE, P.FUND_APPROVE, P.USER_ADMIN, P.AGENCY_ADMIN, P.GRANT_APPROVE}
+)
+POWERFUL_ROLES = frozenset(r for r, perms in ROLE_PERMISSIONS.items() if perms & POWER_PERMISSIONS)

@@ -68,27 +68,28 @@ def create_agency(body: AgencyCreate, db: DB, principal: AgencyAdmin) -> AgencyO
 
 @router.get("/users", response_model=list[UserOut], summary="User accounts")
 def list_users(db: DB, principal: UserAdmin) -> list[UserOut]:
-    return [service.user_out(u) for u in service.list_users(db, principal)]
+    return service.users_out(db, service.list_users(db, principal))
 
 
 @router.post("/users", response_model=UserCreated, status_code=201, summary="Create a user account")
 def create_user(body: UserCreate, db: DB, principal: UserAdmin) -> UserCreated:
     user, generated = service.create_user(db, principal, body)
-    return UserCreated(**service.user_out(user).model_dump(), generated_password=generated)
+    (out,) = service.users_out(db, [user])
+    return UserCreated(**out.model_dump(), generated_password=generated)
 
 
 @router.get("/users/{user_id}", response_model=UserOut, summary="One user account")
 def get_user(user_id: uuid.UUID, db: DB, principal: UserAdmin) -> UserOut:
-    return service.user_out(service.get_user(db, principal, user_id))
+    return service.users_out(db, [service.get_user(db, principal, user_id)])[0]
 
 
 @router.post("/users/{user_id}/disable", response_model=UserOut, summary="Disable an account")
 def disable_user(user_id: uuid.UUID, db: DB, principal: UserAdmin) -> UserOut:
     user = service.get_user(db, principal, user_id)
-    return service.user_out(service.set_user_active(db, principal, user, False))
+    return service.users_out(db, [service.set_user_active(db, principal, user, False)])[0]
 
 
 @router.post("/users/{user_id}/enable", response_model=UserOut, summary="Enable an account")
 def enable_user(user_id: uuid.UUID, db: DB, principal: UserAdmin) -> UserOut:
     user = service.get_user(db, principal, user_id)
-    return service.user_out(service.set_user_active(db, principal, user, True))
+    return service.users_out(db, [service.set_user_active(db, principal, user, True)])[0]

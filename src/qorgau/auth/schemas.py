@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from qorgau.auth.models import AgencyKind
+from qorgau.auth.models import AgencyKind, GrantKind, GrantStatus
 from qorgau.auth.permissions import Permission, Role
 from qorgau.countries import is_country
 from qorgau.i18n import _
@@ -52,6 +52,7 @@ class AgencyOut(BaseModel):
     name: str
     country: str
     kind: AgencyKind
+    active: bool = Field(description="False while its registration awaits a second person's approval")
 
 
 class UserCreate(Input):
@@ -94,6 +95,9 @@ class UserOut(BaseModel):
     agency_code: str
     agency_country: str
     roles: list[Role]
+    pending_roles: list[Role] = Field(
+        default_factory=list, description="Roles awaiting a second person's approval; they confer nothing yet"
+    )
     active: bool
     two_factor_enrolled: bool
     created_at: datetime
@@ -135,3 +139,27 @@ class TokenOut(BaseModel):
 
 class TokenCreated(TokenOut):
     token: str = Field(description="Shown once; store it now")
+
+
+class GrantOut(BaseModel):
+    """A grant of power waiting for, or decided by, a second person."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    kind: GrantKind
+    status: GrantStatus
+    user_id: uuid.UUID | None
+    role: Role | None
+    agency_id: uuid.UUID
+    requested_by: uuid.UUID | None
+    requested_at: datetime
+    decided_by: uuid.UUID | None
+    decided_at: datetime | None
+    reason: str | None
+
+
+class GrantRefusal(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    reason: str = Field(min_length=1, max_length=500)

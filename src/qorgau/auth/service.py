@@ -15,7 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from qorgau.audit import service as audit
 from qorgau.audit.models import Outcome
-from qorgau.auth import crypto
+from qorgau.auth import crypto, grants
 from qorgau.auth.models import Agency, ApiToken, SignInAttempt, User, UserRole, WebSession
 from qorgau.auth.passwords import (
     hash_password,
@@ -51,6 +51,20 @@ def readable_agencies(actor: Principal) -> Select[Agency]:
     return select(Agency)
 
 
+def referral_agencies() -> Select[Agency]:
+    """Agencies that may receive referrals: those in effect. A registration still waiting for
+    its second person (auth/grants.py) receives none, the automatic one for a child included."""
+    return select(Agency).where(Agency.active)
+
+
+def receives_referrals(agency: Agency) -> bool:
+    return agency.active
+
+
+# The two-person rule's maker-checker test, for other rooms (the fund's approvals).
+empowered_recently = grants.empowered_recently
+
+
 # --- agencies -------------------------------------------------------------------------------
 
 
@@ -58,10 +72,13 @@ def create_agency(db: Session, actor: Principal, data: AgencyCreate) -> Agency:
     actor.require(Permission.AGENCY_ADMIN)
     if db.scalar(select(Agency.id).where(Agency.code == data.code)) is not None:
         raise Conflict(_("An agency with this code already exists."), field="code")
-    agency = Agency(code=data.code, name=data.name, country=data.country, kind=data.kind)
+    waits = grants.agency_needs_approval(actor)
+    agency = Agency(code=data.code, name=data.name, country=data.country, kind=data.kind, active=not waits)
     db.add(agency)
     db.flush()
-    audit.record(db, actor, "agency.create", "agency", agency.id)
+    audit.record(db, actor, "agency.create", "agency", agency.id, details={"awaiting_approval": waits})
+    if waits:
+        grants.request_agency(db, actor, agency)
     return agency
 
 
@@ -85,7 +102,7 @@ def generate_password() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(16))
 
 
-def user_out(user: User) -> UserOut:
+def user_out(user: User, pending_roles: list[Role] | None = None) -> UserOut:
     return UserOut(
         id=user.id,
         username=user.username,
@@ -93,6 +110,7 @@ def user_out(user: User) -> UserOut:
         agency_code=user.agency.code,
         agency_country=user.agency.country,
         roles=sorted(user.roles),
+        pending_roles=pending_roles or [],
         active=user.active,
         two_factor_enrolled=user.two_factor_enrolled,
         created_at=user.created_at,
@@ -128,19 +146,41 @@ def create_user(db: Session, actor: Principal, data: UserCreate) -> tuple[User, 
     problems = policy_problems(password, data.username)
     if problems:
         raise InvalidInput(" ".join(problems), field="password")
+    at_once, waiting = grants.split_roles(actor, data.roles)
     user = User(
         username=data.username,
         display_name=data.display_name,
         agency=agency,
         password_hash=hash_password(password),
-        role_rows=[UserRole(role=r) for r in sorted(set(data.roles))],
+        created_by=actor.user_id,
+        role_rows=[UserRole(role=r) for r in at_once],
     )
     db.add(user)
     db.flush()
     audit.record(
-        db, actor, "user.create", "user", user.id, details={"roles": sorted(r.value for r in data.roles)}
+        db,
+        actor,
+        "user.create",
+        "user",
+        user.id,
+        details={
+            "roles": sorted(r.value for r in data.roles),
+            "awaiting_approval": [r.value for r in waiting],
+        },
     )
+    for role in waiting:  # a powerful role waits for a second person (auth/grants.py)
+        grants.request_role(db, actor, user, role)
     return user, generated
+
+
+def pending_roles(db: Session, users: list[User]) -> dict[uuid.UUID, list[Role]]:
+    """The roles of these accounts that still wait for a second person, by account."""
+    return grants.pending_roles(db, (u.id for u in users))
+
+
+def users_out(db: Session, users: list[User]) -> list[UserOut]:
+    waiting = pending_roles(db, users)
+    return [user_out(u, waiting.get(u.id)) for u in users]
 
 
 def list_users(db: Session, actor: Principal) -> list[User]:
@@ -299,7 +339,7 @@ _TOKEN_LOOKUP = (
     select(ApiToken.id.label("credential_id"), ApiToken.last_used_at, *_PRINCIPAL_COLUMNS)
     .join(User, User.id == ApiToken.user_id)
     .join(Agency, Agency.id == User.agency_id)
-    .join(UserRole, UserRole.user_id == User.id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
     .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active)
 )
 _SESSION_LOOKUP = (
@@ -312,7 +352,7 @@ _SESSION_LOOKUP = (
     )
     .join(User, User.id == WebSession.user_id)
     .join(Agency, Agency.id == User.agency_id)
-    .join(UserRole, UserRole.user_id == User.id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
     .where(WebSession.token_hash == bindparam("token_hash"), WebSession.ended_at.is_(None), User.active)
 )
 
@@ -334,7 +374,8 @@ def _principal_from_rows(rows: Sequence[Any], via: str, **extra: Any) -> Princip
         agency_id=first.agency_id,
         agency_code=first.agency_code,
         agency_country=first.agency_country,
-        roles=frozenset(Role(r.role) for r in rows),
+        # None: no role in effect yet (an account whose roles wait for approval holds nothing).
+        roles=frozenset(Role(r.role) for r in rows if r.role is not None),
         via=via,
         **extra,
     )

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from qorgau.audit import service as audit
 from qorgau.audit.transparency import latest_checkpoint
+from qorgau.auth import service as auth_service
 from qorgau.auth.permissions import Permission
 from qorgau.auth.principal import Principal
 from qorgau.config import Settings
@@ -231,6 +232,9 @@ def approve(db: Session, actor: Principal, txn_id: uuid.UUID) -> FundTransaction
         str(txn.maker_user_id), frozenset(txn.maker_roles), str(actor.user_id), frozenset(actor.roles)
     ):
         raise Forbidden(_("A payment is approved by another person, holding a role its maker does not."))
+    if auth_service.empowered_recently(db, actor.user_id, txn.maker_user_id, utcnow()):
+        # The two-person rule: not through an account one of them made or empowered lately.
+        raise Forbidden(_("You may not approve what an account you created or empowered recently made."))
     _refuse_overdraft(db, *_postings_of(db, txn))
     txn.status, txn.approved_by, txn.approved_at = TransactionStatus.POSTED, actor.user_id, utcnow()
     audit.record(db, actor, "fund.transaction.approve", "fund_transaction", txn.id)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qorgau.audit import service as audit
+from qorgau.auth import service as auth_service
 from qorgau.auth.models import Agency, AgencyKind, User
 from qorgau.auth.permissions import Permission
 from qorgau.auth.principal import Principal
@@ -312,7 +313,7 @@ def _refer_child_at_once(db: Session, actor: Principal, keyring: Keyring, case: 
     """A child is referred to child protection at once, consent or not (the law's exception);
     where the node knows no child-protection agency, the plan gets an overdue task instead."""
     agency = db.scalar(
-        select(Agency)
+        auth_service.referral_agencies()  # a registration awaiting its second person gets none
         .where(Agency.kind == AgencyKind.SOCIAL_SERVICE, Agency.country == case.found_in_country)
         .order_by(Agency.code)
         .limit(1)
@@ -818,6 +819,10 @@ def refer(
     if case.status == CaseStatus.CLOSED:
         raise Conflict(_("The case is closed; reopen it first."))
     agency = _agency(db, data.to_agency_id, "to_agency_id")
+    if not auth_service.receives_referrals(agency):
+        raise InvalidInput(
+            _("This agency receives no referrals until its registration is approved."), field="to_agency_id"
+        )
     try:
         rules.check_consent(
             _grants(db, case),

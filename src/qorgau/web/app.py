@@ -18,6 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from qorgau import __version__
 from qorgau.audit import routes as audit_routes
 from qorgau.audit import transparency
+from qorgau.auth import grant_pages, grant_routes
 from qorgau.auth import pages as auth_pages
 from qorgau.auth import routes as auth_routes
 from qorgau.config import Settings
@@ -114,6 +115,7 @@ def create_app(
 
     errors.install(app)
     app.include_router(auth_routes.router)
+    app.include_router(grant_routes.router)
     app.include_router(audit_routes.router)
     app.include_router(fund_routes.router)
     app.include_router(nrm_routes.router)
@@ -122,6 +124,7 @@ def create_app(
     app.include_router(fund_routes.page_router)
     app.include_router(shell_pages.router)
     app.include_router(auth_pages.router)
+    app.include_router(grant_pages.router)
     app.include_router(nrm_pages.router)
     app.include_router(screening_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

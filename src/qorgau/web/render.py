@@ -33,6 +33,7 @@ NAVIGATION: list[tuple[Permission, str, str]] = [
     (Permission.SCREENING_RUN, "/screening/profiles", N_("Country law")),
     (Permission.AGENCY_READ, "/agencies", N_("Agencies")),
     (Permission.USER_ADMIN, "/admin/users", N_("Users")),
+    (Permission.GRANT_APPROVE, "/admin/grants", N_("Approvals")),
     (Permission.ACCOUNT_SELF, "/account", N_("My account")),
 ]
 
