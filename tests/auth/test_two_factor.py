@@ -85,7 +85,8 @@ def test_second_factor_guesses_are_throttled(client, db):
     for _ in range(5):
         client.post("/sign-in/two-factor", data={"code": "123456", "csrf_token": csrf_from(page.text)})
     locked = client.post("/sign-in/two-factor", data={"code": "123456", "csrf_token": csrf_from(page.text)})
-    assert locked.status_code == 429 and "locked" in locked.text
+    assert locked.status_code == 429 and "Too many wrong codes" in locked.text
+    assert 1 <= int(locked.headers["Retry-After"]) <= 15
 
 
 def test_wrong_enrolment_code_is_refused_with_a_clear_message(client, db):
