@@ -98,7 +98,7 @@ def _look_up(request: Request, now: datetime) -> service.Authentication | None:
         with read_connection(factory) as conn:
             found = service.authenticate_token(conn, raw.strip(), now=now, **ids)
         if found is None:
-            raise NotAuthenticated(_("This API token is not valid or was revoked."))
+            raise NotAuthenticated(_("This API token is not valid, has expired or was revoked."))
         return found
     if cookie := request.cookies.get(SESSION_COOKIE):
         with read_connection(factory) as conn:
