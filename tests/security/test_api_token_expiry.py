@@ -5,7 +5,7 @@ lists and revokes them, and a password change ends them unless the owner keeps t
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -145,3 +145,91 @@ def test_a_bad_lifetime_on_the_page_is_a_422_with_a_message(client, db):
             "/account/tokens", data={"label": "x", "expires_in_days": days, "csrf_token": token}
         )
         assert bad.status_code == 422 and 'id="err-days"' in bad.text
+
+
+def test_the_migration_gives_existing_tokens_90_days_from_their_creation(tmp_path):
+    import uuid
+
+    import sqlalchemy as sa
+    from alembic.script import ScriptDirectory
+
+    from qorgau.db import make_engine
+    from qorgau.migrate import alembic_config, upgrade
+    from tests.support import fresh_database
+
+    before = ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision("0010").down_revision
+    assert isinstance(before, str)
+    created = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    ids = {name: uuid.uuid4() for name in ("agency", "user", "token")}
+    with fresh_database(tmp_path, "tokmig") as url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine, before)
+            ts = sa.DateTime(timezone=True)
+            with engine.begin() as conn:
+                conn.execute(
+                    sa.table(
+                        "agencies",
+                        sa.column("id", sa.Uuid()),
+                        sa.column("created_at", ts),
+                        *(sa.column(c) for c in ("code", "name", "country", "kind")),
+                    )
+                    .insert()
+                    .values(
+                        id=ids["agency"],
+                        code="KZ-TST-MIG",
+                        name="A",
+                        country="KZ",
+                        kind="ngo",
+                        created_at=created,
+                    )
+                )
+                conn.execute(
+                    sa.table(
+                        "users",
+                        sa.column("id", sa.Uuid()),
+                        sa.column("agency_id", sa.Uuid()),
+                        *(sa.column(c) for c in ("username", "display_name", "password_hash", "active")),
+                        sa.column("created_at", ts),
+                        sa.column("password_changed_at", ts),
+                    )
+                    .insert()
+                    .values(
+                        id=ids["user"],
+                        agency_id=ids["agency"],
+                        username="old-token-owner",
+                        display_name="Owner",
+                        password_hash="x",
+                        active=True,
+                        created_at=created,
+                        password_changed_at=created,
+                    )
+                )
+                conn.execute(
+                    sa.table(
+                        "api_tokens",
+                        sa.column("id", sa.Uuid()),
+                        sa.column("user_id", sa.Uuid()),
+                        sa.column("label"),
+                        sa.column("token_hash", sa.LargeBinary()),
+                        sa.column("created_at", ts),
+                    )
+                    .insert()
+                    .values(
+                        id=ids["token"],
+                        user_id=ids["user"],
+                        label="old",
+                        token_hash=b"h" * 32,
+                        created_at=created,
+                    )
+                )
+            upgrade(engine, "0010")
+            with engine.connect() as conn:
+                expires = conn.execute(
+                    sa.select(sa.column("expires_at", ts)).select_from(sa.table("api_tokens"))
+                ).scalar_one()
+        finally:
+            engine.dispose()
+    if expires.tzinfo is None:  # SQLite keeps no zone
+        expires = expires.replace(tzinfo=UTC)
+    assert expires == created + timedelta(days=90)
