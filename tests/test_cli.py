@@ -114,6 +114,7 @@ def test_users_create_list_disable_and_tokens(run):
     token_out = run("tokens", "create", "zhanna", "--label", "export").stdout
     token_id = re.search(r"Token id: (\S+)", token_out).group(1)
     assert re.search(r"qg_\S{40,}", token_out)
+    assert re.search(r"Expires: \d{4}-\d\d-\d\dT", token_out)
     assert "Revoked" in run("tokens", "revoke", token_id).stdout
     assert "Disabled zhanna" in run("users", "disable", "zhanna").stdout
     assert run("users", "disable", "nobody", ok=False).returncode == 1

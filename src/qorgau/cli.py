@@ -22,6 +22,7 @@ from qorgau import __version__
 from qorgau.auth import service
 from qorgau.auth.permissions import Role
 from qorgau.auth.principal import system_principal
+from qorgau.auth.rules import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS
 from qorgau.auth.schemas import UserCreate
 from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker, unit_of_work, write_engine
@@ -287,19 +288,23 @@ def users_disable(username: str) -> None:
 def tokens_create(
     username: str,
     label: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+    days: Annotated[
+        int, typer.Option(help=f"Days until the token ends by itself (1-{TOKEN_MAX_DAYS}).")
+    ] = TOKEN_DEFAULT_DAYS,
 ) -> None:
-    """Create an API token for a user and print it once."""
+    """Create an API token for a user and print it once, with the time it ends."""
     settings = Settings()
     _, factory = _sessions(settings)
     actor = _cli_actor()
     try:
         with unit_of_work(factory) as db:
             user = service.get_user_by_username(db, actor, username)
-            token, raw = service.create_api_token(db, actor, user, label)
-            token_id = token.id
+            token, raw = service.create_api_token(db, actor, user, label, expires_in_days=days)
+            token_id, expires_at = token.id, token.expires_at
     except DomainError as exc:
         raise _fail(exc.detail) from None
     console.print(f"Token id: {token_id}")
+    console.print(f"Expires: {expires_at.isoformat(timespec='seconds')}")
     console.print(f"Token (shown once, use as 'Authorization: Bearer <token>'): {raw}")
 
 

@@ -34,11 +34,14 @@ class Settings(BaseSettings):
     # Sessions: idle and absolute lifetimes, in minutes.
     session_idle_minutes: int = 30
     session_absolute_minutes: int = 12 * 60
-    # Sign-in throttling: failures allowed in the window, then the lock lasts lock_minutes.
+    # Sign-in throttling (auth/throttle.py): after max_failures failures (per account, per
+    # address) each further one makes the next try wait first_delay_seconds, doubling up to
+    # lock_minutes; a streak is forgotten after lock_minutes + window_minutes without failures.
     sign_in_window_minutes: int = 15
     sign_in_max_failures_per_account: int = 5
     sign_in_max_failures_per_address: int = 20
     sign_in_lock_minutes: int = 15
+    sign_in_first_delay_seconds: int = 15
     # Set when Qorgau is served behind HTTPS (a reverse proxy): cookies become Secure.
     secure_cookies: bool = False
     # Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated, or "*").

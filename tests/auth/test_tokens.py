@@ -32,7 +32,7 @@ def test_revoked_token_is_refused(client, db):
     db.flush()
     response = client.get("/api/v1/me", headers=headers)
     assert response.status_code == 401
-    assert response.json()["detail"] == "This API token is not valid or was revoked."
+    assert response.json()["detail"] == "This API token is not valid, has expired or was revoked."
     assert response.headers["www-authenticate"] == "Bearer"
 
 

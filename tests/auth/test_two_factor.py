@@ -59,13 +59,16 @@ def test_enrolled_user_needs_a_current_code_and_a_code_works_only_once(client, d
         )
         assert wrong.status_code == 422
         assert second.get("/", follow_redirects=False).status_code == 303
-        # The code used for enrolment is spent; the next time step gives a fresh one.
+        # The code used for enrolment is spent; the next time step gives a fresh one. (The spent
+        # step is read back rather than taken as "now", which may have moved on meanwhile.)
         totp = pyotp.TOTP(secret)
+        spent = db.scalar(select(User.totp_last_step).where(User.id == admin.id))
         replay = second.post(
-            "/sign-in/two-factor", data={"code": totp.now(), "csrf_token": csrf_from(page.text)}
+            "/sign-in/two-factor",
+            data={"code": totp.at(spent * totp.interval), "csrf_token": csrf_from(page.text)},
         )
         assert replay.status_code == 422
-        fresh = totp.at(time.time() + 30)
+        fresh = totp.at(max(time.time(), (spent + 1) * totp.interval))
         ok = second.post(
             "/sign-in/two-factor",
             data={"code": fresh, "csrf_token": csrf_from(page.text)},
@@ -85,7 +88,8 @@ def test_second_factor_guesses_are_throttled(client, db):
     for _ in range(5):
         client.post("/sign-in/two-factor", data={"code": "123456", "csrf_token": csrf_from(page.text)})
     locked = client.post("/sign-in/two-factor", data={"code": "123456", "csrf_token": csrf_from(page.text)})
-    assert locked.status_code == 429 and "locked" in locked.text
+    assert locked.status_code == 429 and "Too many wrong codes" in locked.text
+    assert 1 <= int(locked.headers["Retry-After"]) <= 15
 
 
 def test_wrong_enrolment_code_is_refused_with_a_clear_message(client, db):

@@ -270,7 +270,9 @@ def test_a_message_missing_in_a_central_asian_language_falls_back_to_russian(loc
     msgid = "Case worker"
     real = i18n._catalog
     # The language's own catalog lacks everything; Russian's is the real one.
-    monkeypatch.setattr(i18n, "_catalog", lambda loc: gettext.NullTranslations() if loc == locale else real(loc))
+    monkeypatch.setattr(
+        i18n, "_catalog", lambda loc: gettext.NullTranslations() if loc == locale else real(loc)
+    )
     i18n.translations.cache_clear()
     try:
         assert i18n.translations(locale).gettext(msgid) == ru(msgid)

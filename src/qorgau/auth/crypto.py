@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import os
+import re
 import secrets
+import unicodedata
 
 import pyotp
 from cryptography.exceptions import InvalidTag
@@ -43,12 +47,41 @@ def totp_uri(secret: str, account: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name="Qorgau")
 
 
+_BASE32 = re.compile(r"[A-Z2-7]{16,64}")
+
+
+def normalise_totp_secret(secret: str) -> str | None:
+    """A TOTP secret in canonical form (upper-case base32, no spaces), or None if it is not
+    one an authenticator app could hold."""
+    secret = "".join(secret.split()).upper()
+    if not _BASE32.fullmatch(secret):
+        return None
+    try:
+        base64.b32decode(secret + "=" * (-len(secret) % 8))
+    except (binascii.Error, ValueError):
+        return None
+    return secret
+
+
+def ascii_digits(code: str) -> str | None:
+    """A code typed with any decimal digits (Arabic-Indic, Devanagari...) and spaces, as ASCII
+    digits; None if it holds anything else."""
+    digits = []
+    for ch in "".join(code.split()):
+        value = unicodedata.decimal(ch, None)
+        if value is None:
+            return None
+        digits.append(str(value))
+    return "".join(digits)
+
+
 def totp_matching_step(secret: str, code: str, at_unix: float, last_step: int | None) -> int | None:
     """The TOTP time step a code belongs to (now, or one step either side for clock drift),
     or None if the code is wrong or was already used (replay)."""
-    code = code.strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):
+    normalised = ascii_digits(code)
+    if normalised is None or len(normalised) != 6:
         return None
+    code = normalised
     totp = pyotp.TOTP(secret)
     now_step = int(at_unix // totp.interval)
     for step in (now_step, now_step - 1, now_step + 1):
@@ -64,4 +97,7 @@ def csrf_token(mac_key: bytes, binding: str) -> str:
 
 
 def csrf_valid(mac_key: bytes, binding: str, presented: str | None) -> bool:
-    return bool(presented) and hmac.compare_digest(csrf_token(mac_key, binding), presented or "")
+    # compare_digest refuses non-ASCII text with a TypeError: such a token is simply wrong.
+    if not presented or not presented.isascii():
+        return False
+    return hmac.compare_digest(csrf_token(mac_key, binding), presented)

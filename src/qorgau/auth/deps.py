@@ -42,6 +42,16 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+# What a page of another site can send without asking first (a "simple" request).
+FORM_MEDIA_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})
+
+
+def media_type(content_type: str) -> str:
+    """The media type of a Content-Type header, without parameters, in lower case
+    ("Multipart/Form-Data; boundary=x" -> "multipart/form-data")."""
+    return content_type.partition(";")[0].strip().lower()
+
+
 def csrf_binding(request: Request) -> str | None:
     """What this request's CSRF token is bound to: the session, or the anonymous cookie."""
     raw = request.cookies.get(SESSION_COOKIE)
@@ -56,9 +66,7 @@ async def check_csrf(request: Request) -> None:
     only our own pages know. Bearer-token calls carry no ambient credentials and need none."""
     if request.method in SAFE_METHODS or request.headers.get("authorization"):
         return
-    is_form = request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
-    )
+    is_form = media_type(request.headers.get("content-type", "")) in FORM_MEDIA_TYPES
     if SESSION_COOKIE not in request.cookies and not is_form:
         # No session to ride on and no form a page could have posted (forms include text/plain
         # ones, which any site can send): a machine calling a public endpoint, such as a
@@ -90,7 +98,7 @@ def _look_up(request: Request, now: datetime) -> service.Authentication | None:
         with read_connection(factory) as conn:
             found = service.authenticate_token(conn, raw.strip(), now=now, **ids)
         if found is None:
-            raise NotAuthenticated(_("This API token is not valid or was revoked."))
+            raise NotAuthenticated(_("This API token is not valid, has expired or was revoked."))
         return found
     if cookie := request.cookies.get(SESSION_COOKIE):
         with read_connection(factory) as conn:

@@ -143,6 +143,8 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A token ends by itself (rules.TOKEN_DEFAULT_DAYS unless chosen at creation).
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class WebSession(Base):
@@ -171,3 +173,6 @@ class SignInAttempt(Base):
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     succeeded: Mapped[bool] = mapped_column(Boolean)
+    # Which step was tried: "password", or "totp" (a second-factor code, at sign-in or enrolment).
+    # They are counted apart, so a good password never resets the count of wrong codes.
+    factor: Mapped[str] = mapped_column(String(16), default="password", server_default="password")

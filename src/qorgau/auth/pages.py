@@ -11,7 +11,8 @@ from fastapi import APIRouter, Form, Request
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
-from qorgau.auth import service
+from qorgau.auth import crypto, service
+from qorgau.auth import two_factor as second_factor
 from qorgau.auth.crypto import totp_uri
 from qorgau.auth.deps import (
     SESSION_COOKIE,
@@ -26,9 +27,10 @@ from qorgau.auth.deps import (
 from qorgau.auth.models import AgencyKind
 from qorgau.auth.permissions import Permission as P
 from qorgau.auth.permissions import Role
-from qorgau.auth.schemas import AgencyCreate, UserCreate
+from qorgau.auth.rules import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS
+from qorgau.auth.schemas import AgencyCreate, TokenCreate, UserCreate
 from qorgau.db import utcnow
-from qorgau.errors import DomainError
+from qorgau.errors import DomainError, TooManyAttempts
 from qorgau.i18n import _
 from qorgau.labels import agency_kind_label, role_label
 from qorgau.web.deps import DB, AppSettings, roll_back
@@ -138,16 +140,13 @@ def two_factor(
     code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     now = utcnow()
-    locked = service.second_factor_locked(db, settings, principal, now=now)
+    locked = second_factor.refusal(db, settings, principal, now=now)
     if locked is not None:
-        return render(request, "auth/two_factor.html", {"error": locked.detail}, status_code=429)
-    if not service.verify_second_factor(db, settings, principal, code, now=now):
-        return render(
-            request,
-            "auth/two_factor.html",
-            {"error": _("That code is not correct. Check the clock of your device and try again.")},
-            status_code=422,
-        )
+        response = render(request, "auth/two_factor.html", {"error": locked.detail}, status_code=429)
+        response.headers["Retry-After"] = str(locked.retry_after_seconds)
+        return response
+    if not second_factor.verify(db, settings, principal, code, now=now):
+        return render(request, "auth/two_factor.html", {"error": second_factor.wrong_code()}, status_code=422)
     return _see_other("/")
 
 
@@ -170,12 +169,24 @@ def _account_page(
     message: str | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    new_token: dict[str, Any] | None = None,
+    token_form: dict[str, Any] | None = None,
 ) -> Response:
     user = service.own_account(db, principal)
     return render(
         request,
         "auth/account.html",
-        {"user": user, "message": message, "errors": errors or {}, "role_label": role_label},
+        {
+            "user": user,
+            "message": message,
+            "errors": errors or {},
+            "role_label": role_label,
+            "tokens": service.list_api_tokens(db, principal, user),
+            "now": utcnow(),
+            "new_token": new_token,
+            "token_form": token_form or {"label": "", "expires_in_days": TOKEN_DEFAULT_DAYS},
+            "token_max_days": TOKEN_MAX_DAYS,
+        },
         status_code=status_code,
     )
 
@@ -192,33 +203,89 @@ def change_password(
     principal: AccountHolder,
     current_password: Annotated[str, Form(max_length=256)] = "",
     new_password: Annotated[str, Form(max_length=256)] = "",
+    keep_api_tokens: Annotated[bool, Form()] = False,
 ) -> Response:
     try:
-        service.change_password(db, principal, current_password, new_password)
+        service.change_password(
+            db, principal, current_password, new_password, keep_api_tokens=keep_api_tokens
+        )
     except DomainError as exc:
         roll_back(db, exc)
         errors, status = _form_errors(exc)
         return _account_page(request, db, principal, errors=errors, status_code=status)
-    message = _("Your password was changed. Other sessions were signed out.")
+    if keep_api_tokens:
+        message = _("Your password was changed. Other sessions were signed out.")
+    else:
+        message = _("Your password was changed. Other sessions were signed out and your API tokens revoked.")
     return _account_page(request, db, principal, message=message)
+
+
+@router.post("/account/tokens")
+def create_token(
+    request: Request,
+    db: DB,
+    principal: AccountHolder,
+    label: Annotated[str, Form(max_length=400)] = "",
+    expires_in_days: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    form = {"label": label, "expires_in_days": expires_in_days}
+    try:
+        data = TokenCreate.model_validate(
+            {"label": label, "expires_in_days": expires_in_days or TOKEN_DEFAULT_DAYS}
+        )
+        user = service.own_account(db, principal)
+        token, raw = service.create_api_token(
+            db, principal, user, data.label, expires_in_days=data.expires_in_days
+        )
+    except (ValidationError, DomainError) as exc:
+        roll_back(db, exc)
+        errors, status = _form_errors(exc)
+        return _account_page(request, db, principal, errors=errors, status_code=status, token_form=form)
+    new_token = {"label": token.label, "token": raw, "expires_at": token.expires_at}
+    return _account_page(request, db, principal, new_token=new_token)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(request: Request, token_id: uuid.UUID, db: DB, principal: AccountHolder) -> Response:
+    token = service.revoke_api_token(db, principal, token_id)
+    # htmx swaps the one row; without JavaScript the browser reloads the account page.
+    if request.headers.get("hx-request"):
+        return render(request, "auth/_token_row.html", {"t": token, "now": utcnow()})
+    return _see_other("/account")
 
 
 @router.get("/account/two-factor")
 def two_factor_setup_form(request: Request, db: DB, principal: PendingPrincipal) -> Response:
     user = service.own_account(db, principal)
-    secret, uri = service.begin_two_factor_enrolment(user)
-    return _two_factor_setup(request, secret, uri, None)
+    if not second_factor.may_enrol(principal, user):
+        return _see_other("/sign-in/two-factor")
+    secret, uri = second_factor.begin_enrolment(user)
+    return _two_factor_setup(request, principal, user, secret, uri, {})
 
 
 def _two_factor_setup(
-    request: Request, secret: str, uri: str, error: str | None, status_code: int = 200
+    request: Request,
+    principal: Any,
+    user: Any,
+    secret: str,
+    uri: str,
+    errors: dict[str, str],
+    status_code: int = 200,
 ) -> Response:
     qr_svg = segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code for your authenticator app"))
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return render(
         request,
         "auth/two_factor_setup.html",
-        {"secret": secret, "secret_grouped": grouped, "qr_svg": qr_svg, "error": error},
+        {
+            "secret": secret,
+            "secret_grouped": grouped,
+            "qr_svg": qr_svg,
+            "errors": errors,
+            # Outside the sign-in step the password (and a current code) must be typed again.
+            "reauthenticate": not principal.two_factor_pending,
+            "replacing": user.two_factor_enrolled,
+        },
         status_code=status_code,
     )
 
@@ -229,20 +296,43 @@ def two_factor_setup(
     db: DB,
     settings: AppSettings,
     principal: PendingPrincipal,
-    secret: Annotated[str, Form(max_length=64)] = "",
-    code: Annotated[str, Form(max_length=16)] = "",
+    secret: Annotated[str, Form(max_length=128)] = "",
+    code: Annotated[str, Form(max_length=32)] = "",
+    current_password: Annotated[str, Form(max_length=256)] = "",
+    current_code: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
+    refused: DomainError | None
     try:
-        service.confirm_two_factor_enrolment(db, settings, principal, secret, code, now=utcnow())
+        refused = second_factor.confirm_enrolment(
+            db,
+            settings,
+            principal,
+            secret,
+            code,
+            now=utcnow(),
+            password=current_password,
+            current_code=current_code,
+        )
     except DomainError as exc:
         roll_back(db, exc)
-        user = service.own_account(db, principal)
-        if exc.field == "secret":
-            secret, uri = service.begin_two_factor_enrolment(user)
-        else:
-            uri = totp_uri(secret, user.username)
-        return _two_factor_setup(request, secret, uri, exc.detail, status_code=exc.status)
-    return _see_other("/")
+        refused = exc
+    if refused is None:
+        return _see_other("/")
+    user = service.own_account(db, principal)
+    if not second_factor.may_enrol(principal, user):
+        raise refused  # 403: a half-signed-in session of an account with a second factor
+    normalised = crypto.normalise_totp_secret(secret)
+    if normalised is None:
+        normalised, uri = second_factor.begin_enrolment(user)
+    else:
+        uri = totp_uri(normalised, user.username)
+    errors = {refused.field or "form": refused.detail}
+    response = _two_factor_setup(
+        request, principal, user, normalised, uri, errors, status_code=refused.status
+    )
+    if isinstance(refused, TooManyAttempts):
+        response.headers["Retry-After"] = str(refused.retry_after_seconds)
+    return response
 
 
 # --- agencies ---------------------------------------------------------------------------------

@@ -33,7 +33,9 @@ async def me(principal: AccountHolder) -> MeOut:  # async: no I/O, no thread-poo
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, summary="Change my password")
 def change_password(body: PasswordChange, db: DB, principal: AccountHolder) -> None:
-    service.change_password(db, principal, body.current_password, body.new_password)
+    service.change_password(
+        db, principal, body.current_password, body.new_password, keep_api_tokens=body.keep_api_tokens
+    )
 
 
 @router.get("/me/tokens", response_model=list[TokenOut], summary="My API tokens")
@@ -47,7 +49,9 @@ def my_tokens(db: DB, principal: AccountHolder) -> list[TokenOut]:
 @router.post("/me/tokens", response_model=TokenCreated, status_code=201, summary="Create an API token")
 def create_token(body: TokenCreate, db: DB, principal: AccountHolder) -> TokenCreated:
     user = service.own_account(db, principal)
-    token, raw = service.create_api_token(db, principal, user, body.label)
+    token, raw = service.create_api_token(
+        db, principal, user, body.label, expires_in_days=body.expires_in_days
+    )
     return TokenCreated(**TokenOut.model_validate(token, from_attributes=True).model_dump(), token=raw)
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from qorgau.auth.models import AgencyKind, GrantKind, GrantStatus
 from qorgau.auth.permissions import Permission, Role
+from qorgau.auth.rules import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS
 from qorgau.countries import is_country
 from qorgau.i18n import _
 from qorgau.text import Input
@@ -123,16 +124,28 @@ class MeOut(BaseModel):
 class PasswordChange(Input):
     current_password: str = Field(min_length=1, max_length=256)
     new_password: str = Field(min_length=1, max_length=256)
+    keep_api_tokens: bool = Field(
+        default=False, description="Keep my API tokens; by default a password change revokes them"
+    )
 
 
 class TokenCreate(Input):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
     label: str = Field(min_length=1, max_length=100)
+    expires_in_days: int = Field(
+        default=TOKEN_DEFAULT_DAYS,
+        ge=1,
+        le=TOKEN_MAX_DAYS,
+        description=f"Days until the token ends by itself (1-{TOKEN_MAX_DAYS})",
+    )
 
 
 class TokenOut(BaseModel):
     id: uuid.UUID
     label: str
     created_at: datetime
+    expires_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
 

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, or_, select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
+from sqlalchemy import Connection, Select, bindparam, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from qorgau.audit import service as audit
-from qorgau.audit.models import Outcome
-from qorgau.auth import crypto, grants
+from qorgau.auth import crypto, grants, throttle
 from qorgau.auth.models import Agency, ApiToken, SignInAttempt, User, UserRole, WebSession
 from qorgau.auth.passwords import (
     hash_password,
@@ -26,12 +25,12 @@ from qorgau.auth.passwords import (
 )
 from qorgau.auth.permissions import TWO_FACTOR_REQUIRED, Permission, Role
 from qorgau.auth.principal import Principal
-from qorgau.auth.rules import locked_until, session_expiry
+from qorgau.auth.rules import TOKEN_MAX_DAYS, session_expiry, token_lifetime
 from qorgau.auth.schemas import AgencyCreate, MeOut, UserCreate, UserOut
 from qorgau.config import Settings
 from qorgau.db import read_connection, utcnow
 from qorgau.errors import AuditNote, Conflict, InvalidInput, NotFound, TooManyAttempts
-from qorgau.i18n import _, ngettext
+from qorgau.i18n import _
 
 # --- who sees what --------------------------------------------------------------------------
 
@@ -230,7 +229,11 @@ def own_account(db: Session, actor: Principal) -> User:
     return user
 
 
-def change_password(db: Session, actor: Principal, current: str, new: str) -> None:
+def change_password(
+    db: Session, actor: Principal, current: str, new: str, *, keep_api_tokens: bool = False
+) -> None:
+    """Change one's own password. Other sessions end, and so do one's API tokens unless
+    `keep_api_tokens`: a password change is often a response to a leak."""
     actor.require(Permission.ACCOUNT_SELF)
     user = own_account(db, actor)
     if not verify_password(user.password_hash, current):
@@ -250,7 +253,8 @@ def change_password(db: Session, actor: Principal, current: str, new: str) -> No
         )
     ):
         s.ended_at = utcnow()
-    audit.record(db, actor, "user.password_change", "user", user.id)
+    ended = 0 if keep_api_tokens else _end_api_tokens(db, user, utcnow())
+    audit.record(db, actor, "user.password_change", "user", user.id, details={"api_tokens_ended": ended})
 
 
 def set_locale(db: Session, actor: Principal, locale: str) -> None:
@@ -264,19 +268,50 @@ def set_locale(db: Session, actor: Principal, locale: str) -> None:
 # --- API tokens -----------------------------------------------------------------------------
 
 
-def create_api_token(db: Session, actor: Principal, user: User, label: str) -> tuple[ApiToken, str]:
+def create_api_token(
+    db: Session, actor: Principal, user: User, label: str, *, expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
     """Issue a token for `user`: oneself, or anyone for a user administrator. The raw token is
-    returned once and only its hash is kept."""
+    returned once and only its hash is kept. It ends after `expires_in_days` (default 90)."""
     if user.id != actor.user_id:
         actor.require(Permission.USER_ADMIN)
     if not user.active:
         raise Conflict(_("This account is disabled."))
+    lifetime = token_lifetime(expires_in_days)
+    if lifetime is None:
+        raise InvalidInput(
+            _("A token lasts from 1 to %(days)d days.") % {"days": TOKEN_MAX_DAYS}, field="expires_in_days"
+        )
     raw = crypto.new_token()
-    token = ApiToken(user_id=user.id, label=label, token_hash=crypto.token_hash(raw))
+    now = utcnow()
+    token = ApiToken(
+        user_id=user.id,
+        label=label,
+        token_hash=crypto.token_hash(raw),
+        created_at=now,
+        expires_at=now + lifetime,
+    )
     db.add(token)
     db.flush()
-    audit.record(db, actor, "api_token.create", "api_token", token.id, details={"user_id": str(user.id)})
+    audit.record(
+        db,
+        actor,
+        "api_token.create",
+        "api_token",
+        token.id,
+        details={"user_id": str(user.id), "days": lifetime.days},
+    )
     return token, raw
+
+
+def _end_api_tokens(db: Session, user: User, now: datetime) -> int:
+    """Revoke every live token of `user`; how many were live."""
+    tokens = list(
+        db.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
+    )
+    for t in tokens:
+        t.revoked_at = now
+    return len(tokens)
 
 
 def revoke_api_token(db: Session, actor: Principal, token_id: uuid.UUID) -> ApiToken:
@@ -340,7 +375,12 @@ _TOKEN_LOOKUP = (
     .join(User, User.id == ApiToken.user_id)
     .join(Agency, Agency.id == User.agency_id)
     .outerjoin(UserRole, UserRole.user_id == User.id)
-    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active)
+    .where(
+        ApiToken.token_hash == bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > bindparam("now"),
+        User.active,
+    )
 )
 _SESSION_LOOKUP = (
     select(
@@ -384,7 +424,7 @@ def _principal_from_rows(rows: Sequence[Any], via: str, **extra: Any) -> Princip
 def authenticate_token(
     db: Connection, raw: str, *, now: datetime, request_id: str | None, address: str | None
 ) -> Authentication | None:
-    rows = db.execute(_TOKEN_LOOKUP, {"token_hash": crypto.token_hash(raw)}).all()
+    rows = db.execute(_TOKEN_LOOKUP, {"token_hash": crypto.token_hash(raw), "now": now}).all()
     if not rows:
         return None
     principal = _principal_from_rows(rows, "token", request_id=request_id, address=address)
@@ -419,73 +459,15 @@ class SignInResult:
         return self.user is not None
 
 
-def _recent_failures(
-    db: Session | Connection,
-    column: InstrumentedAttribute[str],
-    value: str,
-    since: datetime,
-    *,
-    reset_by_success: bool,
-) -> list[datetime]:
-    """Failed attempts inside the window; for an account, only those after its last success.
-    An address is not reset by a success: a sprayer holding one valid account could otherwise
-    clear its own counter between guesses."""
-    query = select(SignInAttempt.at).where(
-        column == value, ~SignInAttempt.succeeded, SignInAttempt.at >= since
-    )
-    if reset_by_success:
-        last_ok = db.scalar(
-            select(func.max(SignInAttempt.at)).where(
-                column == value, SignInAttempt.succeeded, SignInAttempt.at >= since
-            )
-        )
-        if last_ok is not None:
-            query = query.where(SignInAttempt.at > last_ok)
-    return list(db.scalars(query))
-
-
-def _lock_error(until: datetime, now: datetime, *, account: bool) -> TooManyAttempts:
-    seconds = max(1, int((until - now).total_seconds()))
-    which = (
-        _("This account is locked after too many failed sign-in attempts.")
-        if account
-        else _("Too many failed sign-in attempts from this address.")
-    )
-    minutes = (seconds + 59) // 60
-    hint = ngettext(
-        "Try again in %(minutes)d minute, or ask your administrator.",
-        "Try again in %(minutes)d minutes, or ask your administrator.",
-        minutes,
-    ) % {"minutes": minutes}
-    return TooManyAttempts(which + " " + hint, retry_after_seconds=seconds)
-
-
 def _sign_in_refusal(
     db: Session | Connection, settings: Settings, username: str, *, address: str, now: datetime
 ) -> SignInResult | None:
-    """The throttle's answer before a password is checked: a refusal, or None to go on."""
-    window = timedelta(minutes=settings.sign_in_window_minutes)
-    lock = timedelta(minutes=settings.sign_in_lock_minutes)
-    since = now - window
-    account_lock = locked_until(
-        _recent_failures(db, SignInAttempt.username, username, since, reset_by_success=True),
-        now,
-        window=window,
-        max_failures=settings.sign_in_max_failures_per_account,
-        lock=lock,
-    )
-    address_lock = locked_until(
-        _recent_failures(db, SignInAttempt.address, address, since, reset_by_success=False),
-        now,
-        window=window,
-        max_failures=settings.sign_in_max_failures_per_address,
-        lock=lock,
-    )
-    if account_lock or address_lock:
-        until = max(t for t in (account_lock, address_lock) if t is not None)
-        error = _lock_error(until, now, account=account_lock is not None)
-        return SignInResult(error=error.detail, retry_after_seconds=error.retry_after_seconds)
-    return None
+    """The throttle's answer before a password is checked (growing delays, see auth/throttle.py):
+    a refusal, or None to go on."""
+    refused = throttle.sign_in_refusal(db, settings, username, address, now=now)  # type: ignore[arg-type]
+    if refused is None:
+        return None
+    return SignInResult(error=refused.detail, retry_after_seconds=refused.retry_after_seconds)
 
 
 def sign_in(
@@ -615,75 +597,3 @@ def end_session(db: Session, actor: Principal) -> None:
     if session is not None and session.ended_at is None:
         session.ended_at = utcnow()
         audit.record(db, actor, "session.end", "user", actor.user_id)
-
-
-# --- two-factor -----------------------------------------------------------------------------
-
-
-def _aad(user: User) -> bytes:
-    return b"totp:" + user.id.bytes
-
-
-def begin_two_factor_enrolment(user: User) -> tuple[str, str]:
-    """A fresh secret and its otpauth:// URI. Nothing is stored until a code confirms it."""
-    secret = crypto.new_totp_secret()
-    return secret, crypto.totp_uri(secret, user.username)
-
-
-def confirm_two_factor_enrolment(
-    db: Session, settings: Settings, actor: Principal, secret: str, code: str, *, now: datetime
-) -> None:
-    user = own_account(db, actor)
-    if len(secret) < 16 or not secret.isalnum():
-        raise InvalidInput(_("The enrolment expired; start again."), field="secret")
-    step = crypto.totp_matching_step(secret, code, now.timestamp(), None)
-    if step is None:
-        raise InvalidInput(
-            _("That code is not correct. Check the clock of your device and try again."), field="code"
-        )
-    user.totp_secret_sealed = crypto.seal(settings.secrets.secret_box_key, secret.encode(), _aad(user))
-    user.totp_last_step = step
-    _mark_session_verified(db, actor)
-    audit.record(db, actor, "user.two_factor_enrol", "user", user.id)
-
-
-def verify_second_factor(
-    db: Session, settings: Settings, actor: Principal, code: str, *, now: datetime
-) -> bool:
-    """Check a TOTP code for a session that passed the password step. Failures are counted by
-    the same throttle as passwords, so the six digits cannot be brute-forced."""
-    user = own_account(db, actor)
-    if user.totp_secret_sealed is None:
-        return False
-    secret = crypto.unseal(settings.secrets.secret_box_key, user.totp_secret_sealed, _aad(user)).decode()
-    step = crypto.totp_matching_step(secret, code, now.timestamp(), user.totp_last_step)
-    ok = step is not None
-    db.add(SignInAttempt(username=user.username, address=actor.address or "", at=now, succeeded=ok))
-    if not ok:
-        audit.record(db, actor, "session.two_factor", "user", user.id, outcome=Outcome.DENIED)
-        return False
-    user.totp_last_step = step
-    _mark_session_verified(db, actor)
-    audit.record(db, actor, "session.two_factor", "user", user.id)
-    return True
-
-
-def second_factor_locked(
-    db: Session, settings: Settings, actor: Principal, *, now: datetime
-) -> TooManyAttempts | None:
-    window = timedelta(minutes=settings.sign_in_window_minutes)
-    until = locked_until(
-        _recent_failures(db, SignInAttempt.username, actor.username, now - window, reset_by_success=True),
-        now,
-        window=window,
-        max_failures=settings.sign_in_max_failures_per_account,
-        lock=timedelta(minutes=settings.sign_in_lock_minutes),
-    )
-    return None if until is None else _lock_error(until, now, account=True)
-
-
-def _mark_session_verified(db: Session, actor: Principal) -> None:
-    if actor.session_id is not None:
-        session = db.get(WebSession, actor.session_id)
-        if session is not None:
-            session.two_factor_passed = True
