@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -36,11 +37,13 @@ from qorgau.screening.rules import (
     DerivedIndicator,
     Expr,
     Indicator,
+    OperationalList,
     Outcome,
     OutcomeRule,
     Ref,
     Ruleset,
     Section,
+    StatusRule,
     Threshold,
     Weight,
     Weighted,
@@ -88,9 +91,17 @@ class DelphiIndicatorModel(IndicatorModel):
     weight: Weight | None = None
 
 
+PalermoElement = Literal["act", "means", "purpose"]
+
+
 class DimensionModel(_Model):
     id: str = Field(pattern=ID_RE)
     label: str = Field(min_length=1)
+    evidence_of: list[PalermoElement] = Field(
+        default_factory=list,
+        description="The Palermo elements any one of its indicators is evidence of (from 2026.2): the "
+        "loader then defines <list>.<dimension>.indicated, true when one of them is recorded.",
+    )
     indicators: list[DelphiIndicatorModel] = Field(min_length=1)
 
 
@@ -98,6 +109,9 @@ class DelphiListModel(_Model):
     id: str = Field(pattern=ID_RE)
     label: str = Field(min_length=1)
     applies_to: AgeGroup
+    exploitation_types: list[str] = Field(
+        default_factory=list, description="The NRM exploitation types the list fits (from 2026.2)."
+    )
     dimensions: list[DimensionModel] = Field(min_length=1)
 
 
@@ -127,6 +141,33 @@ class IloModel(_Model):
     source: str
     note: str | None = None
     indicators: list[IndicatorModel] = Field(min_length=1)
+
+
+class PrincipleModel(_Model):
+    """A principle the ruleset's rules follow, with its sources (from 2026.2)."""
+
+    id: str = Field(pattern=ID_RE)
+    text: str = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+
+
+class OfficerModel(_Model):
+    """The officer's own grounds (from 2026.2): each counts only with a written reason."""
+
+    source: str
+    note: str | None = None
+    indicators: list[IndicatorModel] = Field(min_length=1)
+
+
+class StatusModel(_Model):
+    """A status in a country's law, reported beside the outcome (from 2026.2)."""
+
+    status: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+    when: str
+    reason: str
+    countries: list[str] | None = None
+    source: str | None = None
+    note: str | None = None
 
 
 class FactorsModel(_Model):
@@ -182,6 +223,12 @@ class RulesetModel(_Model):
     potential_victim_factors: list[FactorsModel]
     derived: list[DerivedModel]
     outcomes: list[OutcomeRuleModel] = Field(min_length=1)
+    # From 2026.2 on; absent, 2026.1's behaviour.
+    principles: list[PrincipleModel] = Field(default_factory=list)
+    child_counts_adult_lists: bool = False
+    presume_child_when_age_unknown: bool = False
+    officer_grounds: OfficerModel | None = None
+    statuses: list[StatusModel] = Field(default_factory=list)
 
 
 for _m in (AnyModel, AllModel, AtLeastModel, DerivedModel):
@@ -257,6 +304,10 @@ def build_ruleset(model: RulesetModel) -> tuple[Ruleset | None, list[str]]:
     def check_source(source: str | None, owner: str) -> None:
         if source is not None and source not in source_ids:
             problems.append(f"{owner} cites unknown source {source}")
+
+    for principle in model.principles:
+        for source in principle.sources:
+            check_source(source, f"principle {principle.id}")
 
     def define(code: str, where: str, prefix: str | None) -> bool:
         if not CODE_RE.match(code):
@@ -334,7 +385,24 @@ def build_ruleset(model: RulesetModel) -> tuple[Ruleset | None, list[str]]:
     list_ids = [lst.id for lst in d.lists]
     for lid in sorted({x for x in list_ids if list_ids.count(x) > 1}):
         problems.append(f"delphi list {lid} is defined twice")
+    indicated: list[str] = []
+    operational: list[OperationalList] = []
     for lst in d.lists:
+        types_of_list = []
+        for t in lst.exploitation_types:
+            if t in nrm_types:
+                types_of_list.append(ExploitationType(t))
+            else:
+                problems.append(f"delphi list {lst.id}: {t!r} is not an NRM exploitation type")
+        operational.append(
+            OperationalList(
+                lst.id,
+                lst.label,
+                lst.applies_to,
+                frozenset(types_of_list),
+                tuple(f"delphi.{lst.id}.{dim.id}" for dim in lst.dimensions),
+            )
+        )
         for dim in lst.dimensions:
             where = f"delphi.{lst.id}.{dim.id}"
             items = []
@@ -351,6 +419,16 @@ def build_ruleset(model: RulesetModel) -> tuple[Ruleset | None, list[str]]:
                 problems.append(f"dimension {where} can never be positive: its weights meet no threshold")
             if define(where, "delphi (a dimension)", None):
                 derived[where] = DerivedIndicator(where, f"{lst.label}: {dim.label}", rule, lst.applies_to)
+            if dim.evidence_of and items and define(f"{where}.indicated", "delphi (a dimension)", None):
+                # Any one indicator of the dimension, whatever its threshold: evidence of its
+                # Palermo elements at the potential-victim level.
+                derived[f"{where}.indicated"] = DerivedIndicator(
+                    f"{where}.indicated",
+                    f"{lst.label}: {dim.label} (at least one indicator)",
+                    AnyOf(tuple(Ref(code) for code, _w in items)),
+                    lst.applies_to,
+                )
+                indicated.append(f"{where}.indicated")
 
     # Potential-victim factors of the countries whose law has that status.
     for i, prof in enumerate(model.potential_victim_factors):
@@ -362,6 +440,12 @@ def build_ruleset(model: RulesetModel) -> tuple[Ruleset | None, list[str]]:
             prefix = next((px for px in prefixes if item.code.startswith(px)), prefixes[0])
             add(item, Section.FACTOR, owner, prefix, countries=countries)
 
+    # The officer's own grounds, each with a written reason.
+    if model.officer_grounds is not None:
+        check_source(model.officer_grounds.source, "officer_grounds")
+        for item in model.officer_grounds.indicators:
+            add(item, Section.OFFICER, "officer_grounds", "officer.")
+
     # Derived indicators: known references, no cycles.
     for dm in model.derived:
         check_source(dm.source, f"derived indicator {dm.code}")
@@ -372,6 +456,12 @@ def build_ruleset(model: RulesetModel) -> tuple[Ruleset | None, list[str]]:
         for ref in dict.fromkeys(references(di.rule)):
             if ref not in defined:
                 problems.append(f"derived indicator {code} refers to unknown code {ref}")
+    used = {ref for di in derived.values() for ref in references(di.rule)}
+    for code in indicated:
+        if code not in used:
+            problems.append(
+                f"{code} is evidence of a Palermo element (evidence_of) but no derived indicator uses it"
+            )
     graph = {code: [r for r in references(di.rule) if r in derived] for code, di in derived.items()}
     cycles = _cycles(graph)
     for cycle in cycles:
@@ -422,6 +512,17 @@ def build_ruleset(model: RulesetModel) -> tuple[Ruleset | None, list[str]]:
         in_countries = None if om.countries is None else _check_countries(om.countries, owner, problems)
         rules.append(OutcomeRule(om.outcome, om.when, om.reason, om.applies_to, in_countries))
 
+    statuses = []
+    for i, sm in enumerate(model.statuses):
+        owner = f"status {i + 1} ({sm.status} when {sm.when})"
+        check_source(sm.source, owner)
+        if sm.when not in defined:
+            problems.append(f"{owner} refers to unknown code {sm.when}")
+        if sm.reason not in REASON_MESSAGES:
+            problems.append(f"{owner}: reason {sm.reason!r} has no message")
+        in_countries = None if sm.countries is None else _check_countries(sm.countries, owner, problems)
+        statuses.append(StatusRule(sm.status, sm.when, sm.reason, in_countries))
+
     if problems:
         return None, problems
     return (
@@ -433,9 +534,35 @@ def build_ruleset(model: RulesetModel) -> tuple[Ruleset | None, list[str]]:
             outcome_rules=tuple(rules),
             rests_on=types.MappingProxyType(rests_on),
             sources=types.MappingProxyType({s.id: s.title for s in model.sources}),
+            child_counts_adult_lists=model.child_counts_adult_lists,
+            presume_child_when_age_unknown=model.presume_child_when_age_unknown,
+            status_rules=tuple(statuses),
+            operational_lists=tuple(operational),
         ),
         [],
     )
+
+
+def lists_to_ask(
+    ruleset: Ruleset, *, child: bool, exploitation_types: frozenset[ExploitationType] | None = None
+) -> list[OperationalList]:
+    """The operational lists a questionnaire asks first, in the ruleset's order: those of the
+    person's age group that fit the exploitation types recorded (every list of the age group where
+    no type is known, or none of them fits), then, for a child where the ruleset counts the adults'
+    lists too, the adults' lists that fit."""
+    group = AgeGroup.CHILD if child else AgeGroup.ADULT
+
+    def fitting(of: AgeGroup) -> list[OperationalList]:
+        lists = [lst for lst in ruleset.operational_lists if lst.applies_to in (of, AgeGroup.ANY)]
+        if not exploitation_types:
+            return lists
+        fit = [lst for lst in lists if not lst.exploitation_types or lst.exploitation_types & exploitation_types]
+        return fit or lists
+
+    out = fitting(group)
+    if child and ruleset.child_counts_adult_lists:
+        out += [lst for lst in fitting(AgeGroup.ADULT) if lst not in out]
+    return out
 
 
 def _refuse(origin: str, problems: list[str]) -> RulesetError:
