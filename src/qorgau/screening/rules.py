@@ -463,7 +463,9 @@ class ScreeningResult:
 def _applies(
     applies_to: AgeGroup, countries: frozenset[str] | None, groups: frozenset[AgeGroup], country: str
 ) -> bool:
-    return (applies_to == AgeGroup.ANY or applies_to in groups) and (countries is None or country in countries)
+    return (applies_to == AgeGroup.ANY or applies_to in groups) and (
+        countries is None or country in countries
+    )
 
 
 def holds(expr: Expr, true: set[str] | frozenset[str]) -> bool:

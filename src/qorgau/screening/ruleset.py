@@ -389,11 +389,11 @@ def build_ruleset(model: RulesetModel) -> tuple[Ruleset | None, list[str]]:
     operational: list[OperationalList] = []
     for lst in d.lists:
         types_of_list = []
-        for t in lst.exploitation_types:
-            if t in nrm_types:
-                types_of_list.append(ExploitationType(t))
+        for type_name in lst.exploitation_types:
+            if type_name in nrm_types:
+                types_of_list.append(ExploitationType(type_name))
             else:
-                problems.append(f"delphi list {lst.id}: {t!r} is not an NRM exploitation type")
+                problems.append(f"delphi list {lst.id}: {type_name!r} is not an NRM exploitation type")
         operational.append(
             OperationalList(
                 lst.id,
@@ -556,7 +556,9 @@ def lists_to_ask(
         lists = [lst for lst in ruleset.operational_lists if lst.applies_to in (of, AgeGroup.ANY)]
         if not exploitation_types:
             return lists
-        fit = [lst for lst in lists if not lst.exploitation_types or lst.exploitation_types & exploitation_types]
+        fit = [
+            lst for lst in lists if not lst.exploitation_types or lst.exploitation_types & exploitation_types
+        ]
         return fit or lists
 
     out = fitting(group)
