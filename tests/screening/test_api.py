@@ -105,3 +105,50 @@ def test_the_legal_profiles_compare_the_four_countries_with_sources(client):
         assert country in page.text
     assert "110-VIII" in page.text  # Kazakhstan's 2024 law
     assert "Sources" in page.text
+
+
+# --- Ruleset 2026.2 (issue 16) -------------------------------------------------------------------
+
+
+def test_the_issues_clear_victims_are_potential_victims_over_http(client, db):
+    guard = bearer(db, make_user(db, Role.BORDER_GUARD))
+    for body in (
+        {
+            "country": "UZ",
+            "age": 34,
+            "indicators": ["purpose.domestic_servitude", "ilo.physical_sexual_violence"],
+        },
+        {"country": "KG", "age": 41, "indicators": ["purpose.labour", "ilo.intimidation_threats"]},
+    ):
+        r = client.post("/api/v1/screening/evaluate", headers=guard, json=body)
+        assert r.status_code == 200 and r.json()["outcome"] == "potential_victim", r.text
+        assert r.json()["ruleset_version"] == "2026.2"
+    old = {**body, "ruleset_version": "2026.1"}  # an old version still answers as it did
+    assert client.post("/api/v1/screening/evaluate", headers=guard, json=old).json()["outcome"] == (
+        "insufficient_indicators"
+    )
+
+
+def test_other_reasonable_grounds_need_a_written_reason(client, db):
+    guard = bearer(db, make_user(db, Role.BORDER_GUARD))
+    body = {"country": "UZ", "age": 30, "indicators": ["officer.other_reasonable_grounds"]}
+    r = client.post("/api/v1/screening/evaluate", headers=guard, json=body)
+    assert r.status_code == 422 and "written reason" in r.text
+    r = client.post(
+        "/api/v1/screening/evaluate", headers=guard, json={**body, "grounds": "Held at the site."}
+    )
+    assert r.status_code == 200 and r.json()["outcome"] == "potential_victim"
+    assert "Held at the site" not in r.text  # the reason is not echoed back
+
+
+def test_kazakhstans_statutory_status_is_said_beside_the_stage(client, db):
+    guard = bearer(db, make_user(db, Role.BORDER_GUARD))
+    body = {"country": "KZ", "age": 70, "indicators": ["kz.factor.old_age"]}
+    out = client.post("/api/v1/screening/evaluate", headers=guard, json=body).json()
+    assert out["outcome"] == "potential_victim"
+    assert [s["code"] for s in out["statuses"]] == ["kz.law_110.potential_victim"]
+    assert (
+        "110-VIII" in out["statuses"][0]["label"] and "not a stage of the case" in out["statuses"][0]["label"]
+    )
+    uz = client.post("/api/v1/screening/evaluate", headers=guard, json={**body, "country": "UZ"}).json()
+    assert uz["statuses"] == []

@@ -96,3 +96,19 @@ def test_only_officers_who_work_on_the_case_can_screen_it(client, db):
     bad = client.post(url, headers=owner, json={"indicators": ["purpose.sorcery"]})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "indicators"
     assert client.get(url, headers=owner).json() == []  # the refused screening left nothing behind
+
+
+def test_the_case_records_kazakhstans_statutory_status_apart_from_the_stage(client, db):
+    guard = bearer(db, make_user(db, Role.BORDER_GUARD))
+    case = open_case(client, guard)
+    r = client.post(
+        f"/api/v1/cases/{case['id']}/screenings",
+        headers=guard,
+        json={"indicators": [*DECEIVED_INTO_LABOUR, "kz.factor.dependency"]},
+    )
+    assert r.status_code == 201, r.text
+    record = db.scalars(select(ScreeningRecord).where(ScreeningRecord.case_id == uuid.UUID(case["id"]))).one()
+    assert record.country == "KZ"  # the intake's case is in Kazakhstan
+    assert record.legal_status == "kz.law_110.potential_victim"
+    assert [s["code"] for s in r.json()["statuses"]] == ["kz.law_110.potential_victim"]
+    assert record.outcome.value == "likely_victim"  # the stage stays the referral mechanism's

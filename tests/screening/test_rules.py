@@ -21,9 +21,9 @@ from qorgau.screening.rules import (
     Section,
     evaluate,
 )
-from qorgau.screening.ruleset import RULESET_DIR, available_versions, current_ruleset, load_ruleset_file
+from qorgau.screening.ruleset import RULESET_DIR, available_versions, load_ruleset, load_ruleset_file
 
-RULESET = current_ruleset()
+RULESET = load_ruleset("2026.1")  # 2026.1 scenarios stay against 2026.1; 2026.2 in test_rules_2026_2.py
 OUT = Outcome
 AL, AS, CL, CS = (
     f"delphi.{name}." for name in ("adult_labour", "adult_sexual", "child_labour", "child_sexual")

@@ -29,6 +29,7 @@ from qorgau.screening.ruleset import (
 # same result. A change of rules is a new file with a new version (and a new line here).
 PUBLISHED = {
     "2026.1": "91a30f372a509567d73d0be62d814e3163bc72cf3835110ad830f802cffc4e9e",
+    "2026.2": "f32d0c094df3dcc1a21fdffd764cb6d628a7a99b93789038a20d0775f6b9ae43",
 }
 
 GOOD = json.loads((RULESET_DIR / "2026.1.json").read_text(encoding="utf-8"))
@@ -64,10 +65,11 @@ def delphi_indicator(data: dict[str, Any], list_id: str, dimension: str, i: int 
 
 
 def test_the_bundled_ruleset_loads_and_is_current() -> None:
-    assert available_versions() == ["2026.1"]
+    assert available_versions() == ["2026.1", "2026.2"]
     ruleset = current_ruleset()
-    assert ruleset.version == "2026.1"
-    assert load_ruleset("2026.1") is ruleset  # checked once, then kept
+    assert ruleset.version == "2026.2"  # new screenings use 2026.2; 2026.1 stays for old ones
+    assert load_ruleset("2026.2") is ruleset  # checked once, then kept
+    assert load_ruleset("2026.1").version == "2026.1"
 
 
 def test_published_versions_are_never_edited() -> None:
@@ -76,8 +78,9 @@ def test_published_versions_are_never_edited() -> None:
         assert PUBLISHED.get(version) == digest, f"ruleset {version} changed: publish a new version instead"
 
 
-def test_the_ruleset_holds_every_framework_with_stable_codes() -> None:
-    ruleset = current_ruleset()
+@pytest.mark.parametrize("version", ["2026.1", "2026.2"])
+def test_the_ruleset_holds_every_framework_with_stable_codes(version: str) -> None:
+    ruleset = load_ruleset(version)
     sections = Counter(ind.section for ind in ruleset.indicators.values())
     assert sections == {
         Section.ACT: 5,
@@ -86,6 +89,7 @@ def test_the_ruleset_holds_every_framework_with_stable_codes() -> None:
         Section.ILO: 11,
         Section.DELPHI: 264,
         Section.FACTOR: 6,
+        **({Section.OFFICER: 1} if version == "2026.2" else {}),
     }
     assert {
         f"act.{a}" for a in ("recruitment", "transportation", "transfer", "harbouring", "receipt")
@@ -108,7 +112,9 @@ def test_the_ruleset_holds_every_framework_with_stable_codes() -> None:
         "ilo.excessive_overtime",
     }
     for code, ind in ruleset.indicators.items():
-        assert ind.hint.endswith("?") or ind.section == Section.FACTOR, code  # a question to ask
+        assert ind.hint.endswith("?") or ind.section in (Section.FACTOR, Section.OFFICER), (
+            code
+        )  # a question to ask
         if ind.section == Section.DELPHI:
             assert ind.weight in set(Weight)
             list_id, dimension = code.split(".")[1:3]
@@ -126,7 +132,7 @@ def test_the_ruleset_holds_every_framework_with_stable_codes() -> None:
 
 
 def test_derived_indicators_come_after_what_they_refer_to() -> None:
-    ruleset = current_ruleset()
+    ruleset = load_ruleset("2026.1")
     order = [d.code for d in ruleset.derived]
     assert (
         order.index("ilo.forced_labour")
@@ -315,7 +321,9 @@ def test_the_current_ruleset_is_the_highest_version(tmp_path: Path) -> None:
 
 
 def test_a_version_that_is_not_there_or_not_a_version(tmp_path: Path) -> None:
-    with pytest.raises(RulesetError, match=r"there is no screening ruleset 2025\.1 \(there are: 2026\.1\)"):
+    with pytest.raises(
+        RulesetError, match=r"there is no screening ruleset 2025\.1 \(there are: 2026\.1, 2026\.2\)"
+    ):
         load_ruleset("2025.1")
     with pytest.raises(RulesetError, match="is not a ruleset version"):
         load_ruleset("../../etc/passwd")

@@ -25,6 +25,9 @@ class ScreeningRecord(Sealed, Base):
     country: Mapped[str] = mapped_column(String(2))
     ruleset_version: Mapped[str] = mapped_column(String(20))
     outcome: Mapped[Outcome] = mapped_column(string_enum(Outcome, "screening_outcome", 32))
+    # A status in the country's law the screening found beside the outcome (the referral
+    # mechanism's stage), e.g. "kz.law_110.potential_victim"; comma-separated; None for none.
+    legal_status: Mapped[str | None] = mapped_column(String(200), default=None)
     screened_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     screened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

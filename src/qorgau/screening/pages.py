@@ -39,14 +39,17 @@ Codes = Annotated[list[str], Form(max_length=400)]
 
 
 @router.get("/screening/profiles", dependencies=[Public])
-def compare_profiles(request: Request) -> Response:
+def compare_profiles(request: Request, settings: AppSettings) -> Response:
     """The law of each country, as the screening applies it, with its sources. Public: it holds
     no personal data, and people and observers should be able to read what officers apply."""
     chosen = profiles.bundled_profiles()
     return render(
         request,
         "screening/profiles.html",
-        {"countries": list(chosen.values()), "rows": profiles.comparison_rows(chosen)},
+        {
+            "countries": list(chosen.values()),
+            "rows": profiles.comparison_rows(chosen, settings.reflection_days),
+        },
     )
 
 

@@ -133,6 +133,9 @@ class ReflectionPeriod(_Sourced):
         description="true: the law sets this number of days; false: the project default (say why in notes)."
     )
     text: str = Field(min_length=1, description="What the law says about a reflection or recovery period.")
+    article: str | None = Field(
+        default=None, description="Where statutory: the law and article that set the period."
+    )
 
     @model_validator(mode="after")
     def _explained(self) -> ReflectionPeriod:
@@ -140,6 +143,8 @@ class ReflectionPeriod(_Sourced):
             raise ValueError(
                 "a reflection period not set by law needs notes saying where the number comes from"
             )
+        if self.statutory and not self.article:
+            raise ValueError("a reflection period set by law needs the article that sets it")
         return self
 
 
@@ -409,16 +414,25 @@ def _palermo(d: Definition) -> str:
     )
 
 
-def _reflection(r: ReflectionPeriod) -> str:
-    days = ngettext("%(days)s day", "%(days)s days", r.value) % {"days": r.value}
-    return days if r.statutory else f"{days} ({gettext(N_('default; the law sets none'))})"
+def _reflection(r: ReflectionPeriod, policy_days: int | None = None) -> str:
+    """A statutory period with its article; otherwise that the law sets none, and this node's
+    policy (the profile's default where the node's is not given)."""
+    if r.statutory:
+        days = ngettext("%(days)s day", "%(days)s days", r.value) % {"days": r.value}
+        return f"{days} ({r.article})" if r.article else days
+    n = r.value if policy_days is None else policy_days
+    return ngettext(
+        "No period in law; this node's policy: %(days)s day",
+        "No period in law; this node's policy: %(days)s days",
+        n,
+    ) % {"days": n}
 
 
 def _cell(text: str, section: _Sourced) -> ComparisonCell:
     return ComparisonCell(text=text, notes=section.notes, sources=tuple(section.sources))
 
 
-# (key, label, cell) for each row, in the order of the Kakeshov comparison, then the machine fields.
+# (key, label, cell) for each row: the sections of the laws, then the machine fields.
 _ROWS: tuple[tuple[str, str, Callable[[CountryProfile], ComparisonCell]], ...] = (
     ("primary_law", N_("Primary law"), lambda p: _cell(_law(p.primary_law), p.primary_law)),
     ("definition", N_("Definition of trafficking"), lambda p: _cell(p.definition.text, p.definition)),
@@ -477,12 +491,25 @@ _ROWS: tuple[tuple[str, str, Callable[[CountryProfile], ComparisonCell]], ...] =
 )
 
 
-def comparison_rows(profiles: Mapping[str, CountryProfile] | Iterable[CountryProfile]) -> list[ComparisonRow]:
+def comparison_rows(
+    profiles: Mapping[str, CountryProfile] | Iterable[CountryProfile],
+    policy_days: Callable[[str], int] | None = None,
+) -> list[ComparisonRow]:
     """The rows of the side-by-side comparison: a translated label and, per country (in the order
-    given), the text to show with its notes and sources. The last row is the review date."""
+    given), the text to show with its notes and sources. The last row is the review date.
+    `policy_days` gives this node's reflection period for a country whose law sets none."""
     chosen = list(profiles.values()) if isinstance(profiles, Mapping) else list(profiles)
+
+    def cell_of(
+        key: str, cell: Callable[[CountryProfile], ComparisonCell], p: CountryProfile
+    ) -> ComparisonCell:
+        if key == "reflection_period_days" and policy_days is not None:
+            r = p.reflection_period_days
+            return _cell(_reflection(r, None if r.statutory else policy_days(p.country)), r)
+        return cell(p)
+
     rows = [
-        ComparisonRow(key=key, label=gettext(label), cells={p.country: cell(p) for p in chosen})
+        ComparisonRow(key=key, label=gettext(label), cells={p.country: cell_of(key, cell, p) for p in chosen})
         for key, label, cell in _ROWS
     ]
     rows.append(

@@ -30,8 +30,9 @@ from enum import StrEnum
 from typing import Any, TypeAlias
 
 from qorgau.countries import is_country
-from qorgau.i18n import N_, _
+from qorgau.i18n import _
 from qorgau.nrm.rules import ADULT_AGE, ExploitationType
+from qorgau.screening.reasons import REASON_MESSAGES  # the rationale's sentences (re-exported)
 
 MAX_AGE = 130  # an age above this is a typing error, not a person
 
@@ -76,62 +77,6 @@ class Outcome(StrEnum):
         return self.rank >= self._other_rank(other)
 
 
-# The rationale is stored as message ids and parameters and translated where it is shown, so a
-# screening reads in the language of whoever opens it. Parameters are indicator codes and counts;
-# the page shows the codes' labels. The ruleset may use only these ids (the loader checks).
-REASON_MESSAGES: dict[str, str] = {
-    "palermo_adult": N_(
-        "An act, a means and a purpose of exploitation are all present (%(indicators)s): the three "
-        "elements of trafficking in an adult (Palermo Protocol, art. 3(a))."
-    ),
-    "palermo_child": N_(
-        "A child, with an act and a purpose of exploitation (%(indicators)s). For a child the means do "
-        "not matter (Palermo Protocol, art. 3(c)): refer to child protection now."
-    ),
-    "palermo_two_elements": N_(
-        "Two of the three elements of trafficking are present (%(indicators)s); ask about the third "
-        "before deciding."
-    ),
-    "child_exploitation": N_(
-        "A child, with signs of exploitation (%(indicators)s). Ask who recruited, moved, housed or "
-        "received the child: with any of these the child is a victim of trafficking."
-    ),
-    "delphi_victim": N_(
-        "The ILO/European Commission operational indicators (%(indicators)s) show recruitment by "
-        "deception, coercion or abuse of vulnerability, exploitation, and coercion or abuse of "
-        "vulnerability at destination: the published combination for a victim of trafficking."
-    ),
-    "delphi_child_victim": N_(
-        "The ILO/European Commission operational indicators for children (%(indicators)s) show the "
-        "published combination for a victim of trafficking: refer to child protection now."
-    ),
-    "ilo_forced_labour": N_(
-        "%(count)s of the ILO's 11 indicators of forced labour are present (%(indicators)s): signs of "
-        "forced labour, which is itself a purpose of trafficking."
-    ),
-    "kz_potential_victim": N_(
-        "Factors of vulnerability under Kazakhstan's law on countering human trafficking (2024) are "
-        "present (%(indicators)s): the person is a potential victim and may apply to be identified."
-    ),
-    "insufficient_indicators": N_(
-        "The indicators recorded do not reach any rule of this ruleset. One indicator proves nothing "
-        "either way: keep listening, and screen again if more comes to light."
-    ),
-    "means_not_required": N_(
-        "For a child the means do not matter (Palermo Protocol, art. 3(c)): the means recorded "
-        "(%(indicators)s) stay as evidence but do not change the outcome. What counts is what was done "
-        "with the child, and for what purpose."
-    ),
-    "not_applicable": N_(
-        "Not counted, as they do not apply to this person's age group or to this country: %(indicators)s."
-    ),
-    "age_unknown": N_(
-        "Age unknown, so assessed as an adult. If there is any reason to believe the person is a child, "
-        "record an estimated age or mark them as a child: in doubt, a child is presumed one."
-    ),
-}
-
-
 @dataclass(frozen=True)
 class Reason:
     """One sentence of the rationale: a message id of REASON_MESSAGES and its parameters."""
@@ -173,6 +118,7 @@ class Section(StrEnum):
     ILO = "ilo"
     DELPHI = "delphi"
     FACTOR = "factor"
+    OFFICER = "officer"  # the officer's own grounds, each needing a written reason
 
 
 @dataclass(frozen=True)
@@ -269,6 +215,30 @@ class OutcomeRule:
 
 
 @dataclass(frozen=True)
+class StatusRule:
+    """A status in a country's law (Kazakhstan's statutory potential victim), reported beside the
+    outcome and never raising it: the outcome is the referral mechanism's stage, the status is
+    what the law gives the person."""
+
+    status: str  # a stable code, stored with the screening
+    when: str
+    reason: str  # a key of REASON_MESSAGES
+    countries: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class OperationalList:
+    """One of the ILO/EC operational indicators' lists, and the NRM exploitation types it fits
+    (empty: every type), so that a questionnaire can ask the lists that fit first."""
+
+    id: str
+    label: str
+    applies_to: AgeGroup
+    exploitation_types: frozenset[ExploitationType]
+    dimensions: tuple[str, ...]  # derived codes of its dimensions
+
+
+@dataclass(frozen=True)
 class Ruleset:
     version: str
     published: date
@@ -277,6 +247,11 @@ class Ruleset:
     outcome_rules: tuple[OutcomeRule, ...]
     rests_on: Mapping[str, frozenset[str]]  # derived code -> the base codes it can rest on
     sources: Mapping[str, str] = field(default_factory=dict)  # source id -> title
+    # From 2026.2 on (the defaults are 2026.1's behaviour):
+    child_counts_adult_lists: bool = False  # for a child, the adults' lists count as well
+    presume_child_when_age_unknown: bool = False  # no age and no judgement: a child's rules
+    status_rules: tuple[StatusRule, ...] = ()
+    operational_lists: tuple[OperationalList, ...] = ()
 
 
 # --- Input and result ----------------------------------------------------------------------------
@@ -291,9 +266,12 @@ class ScreeningInput:
     age: int | None
     is_child: bool | None
     indicators: frozenset[str]
+    grounds: str | None = None  # the officer's written reason for "other reasonable grounds"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "indicators", frozenset(self.indicators))
+        if self.grounds is not None:
+            object.__setattr__(self, "grounds", self.grounds.strip() or None)
 
     @property
     def child(self) -> bool:
@@ -304,16 +282,21 @@ class ScreeningInput:
         return bool(self.is_child) or (self.age is not None and self.age < ADULT_AGE)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "country": self.country,
             "age": self.age,
             "is_child": self.is_child,
             "indicators": sorted(self.indicators),
         }
+        if self.grounds is not None:  # absent otherwise, as in screenings stored before 2026.2
+            out["grounds"] = self.grounds
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ScreeningInput:
-        return cls(data["country"], data["age"], data["is_child"], frozenset(data["indicators"]))
+        return cls(
+            data["country"], data["age"], data["is_child"], frozenset(data["indicators"]), data.get("grounds")
+        )
 
 
 @dataclass(frozen=True)
@@ -322,14 +305,23 @@ class ScreeningResult:
     fired: tuple[str, ...]  # base indicators counted and derived indicators that fired, sorted
     rationale: tuple[Reason, ...]  # the findings, highest outcome first, then the notes
     ruleset_version: str
+    # Statuses in the country's law beside the outcome (StatusRule.status codes), e.g. Kazakhstan's
+    # statutory potential victim; the outcome is the referral mechanism's stage.
+    statuses: tuple[str, ...] = ()
+    presumed_child: bool = False  # assessed as a child because the age is unknown
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "outcome": self.outcome.value,
             "fired": list(self.fired),
             "rationale": [{"id": r.message_id, "params": dict(r.params)} for r in self.rationale],
             "ruleset_version": self.ruleset_version,
         }
+        if self.statuses:  # absent otherwise, as in results stored before 2026.2
+            out["statuses"] = list(self.statuses)
+        if self.presumed_child:
+            out["presumed_child"] = True
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ScreeningResult:
@@ -338,14 +330,20 @@ class ScreeningResult:
             fired=tuple(data["fired"]),
             rationale=tuple(Reason(r["id"], tuple(r["params"].items())) for r in data["rationale"]),
             ruleset_version=data["ruleset_version"],
+            statuses=tuple(data.get("statuses", ())),
+            presumed_child=bool(data.get("presumed_child", False)),
         )
 
 
 # --- Evaluation ----------------------------------------------------------------------------------
 
 
-def _applies(applies_to: AgeGroup, countries: frozenset[str] | None, group: AgeGroup, country: str) -> bool:
-    return applies_to in (AgeGroup.ANY, group) and (countries is None or country in countries)
+def _applies(
+    applies_to: AgeGroup, countries: frozenset[str] | None, groups: frozenset[AgeGroup], country: str
+) -> bool:
+    return (applies_to == AgeGroup.ANY or applies_to in groups) and (
+        countries is None or country in countries
+    )
 
 
 def holds(expr: Expr, true: set[str] | frozenset[str]) -> bool:
@@ -376,6 +374,9 @@ def _check_input(ruleset: Ruleset, data: ScreeningInput) -> None:
         raise ValueError(f"{data.country!r} is not an ISO 3166-1 alpha-2 country code")
     if data.age is not None and not 0 <= data.age <= MAX_AGE:
         raise ValueError(f"age {data.age} is not between 0 and {MAX_AGE}")
+    unexplained = sorted(c for c in data.indicators if ruleset.indicators[c].section == Section.OFFICER)
+    if unexplained and not data.grounds:
+        raise ValueError(f"indicators {', '.join(unexplained)} need the officer's written reason")
 
 
 def _codes(codes: Iterable[str]) -> tuple[tuple[str, str], ...]:
@@ -383,27 +384,40 @@ def _codes(codes: Iterable[str]) -> tuple[tuple[str, str], ...]:
     return (("count", str(len(found))), ("indicators", ", ".join(found)))
 
 
+def assessed_as_child(ruleset: Ruleset, data: ScreeningInput) -> tuple[bool, bool]:
+    """(child, presumed): whether the child's rules apply, and whether only because the age is
+    unknown and the ruleset presumes childhood then (from 2026.2 on)."""
+    if data.child:
+        return True, False
+    presumed = ruleset.presume_child_when_age_unknown and data.age is None and data.is_child is None
+    return presumed, presumed
+
+
 def evaluate(ruleset: Ruleset, data: ScreeningInput) -> ScreeningResult:
     """The outcome of a screening under `ruleset`. ValueError names any code the ruleset does not
-    know (or that it computes rather than records), a country that is not one, an impossible age."""
+    know (or that it computes rather than records), a country that is not one, an impossible age,
+    an officer's ground without its written reason."""
     _check_input(ruleset, data)
-    group = AgeGroup.CHILD if data.child else AgeGroup.ADULT
-    counted = {
-        code
-        for code in data.indicators
-        if _applies(
-            ruleset.indicators[code].applies_to, ruleset.indicators[code].countries, group, data.country
-        )
-    }
+    child, presumed = assessed_as_child(ruleset, data)
+    group = AgeGroup.CHILD if child else AgeGroup.ADULT
+    # What counts: the person's age group's indicators (and, for a child where the ruleset says so,
+    # the adults' lists as well); outcome rules stay with the person's own age group.
+    groups = frozenset({group} | ({AgeGroup.ADULT} if child and ruleset.child_counts_adult_lists else set()))
+    own = frozenset({group})
+
+    def counts(ind: Indicator) -> bool:
+        return _applies(ind.applies_to, ind.countries, groups, data.country)
+
+    counted = {code for code in data.indicators if counts(ruleset.indicators[code])}
     true = set(counted)
     for d in ruleset.derived:  # in order: what a derived indicator refers to is settled before it
-        if _applies(d.applies_to, None, group, data.country) and holds(d.rule, true):
+        if _applies(d.applies_to, None, groups, data.country) and holds(d.rule, true):
             true.add(d.code)
 
     findings = [
         (rule, ruleset.rests_on.get(rule.when, frozenset({rule.when})) & counted)
         for rule in ruleset.outcome_rules
-        if _applies(rule.applies_to, rule.countries, group, data.country) and rule.when in true
+        if _applies(rule.applies_to, rule.countries, own, data.country) and rule.when in true
     ]
     findings.sort(key=lambda f: f[0].outcome.rank, reverse=True)  # stable: file order within an outcome
     outcome = findings[0][0].outcome if findings else Outcome.INSUFFICIENT_INDICATORS
@@ -419,11 +433,24 @@ def evaluate(ruleset: Ruleset, data: ScreeningInput) -> ScreeningResult:
             said |= resting
     if not findings:
         rationale.append(Reason("insufficient_indicators", _codes(counted)))
+    statuses: list[str] = []
+    for status in ruleset.status_rules:
+        if (status.countries is None or data.country in status.countries) and status.when in true:
+            statuses.append(status.status)
+            resting = ruleset.rests_on.get(status.when, frozenset({status.when})) & counted
+            rationale.append(Reason(status.reason, _codes(resting)))
+    if presumed:
+        rationale.append(Reason("child_presumed"))
     means = {c for c in counted if ruleset.indicators[c].section == Section.MEANS}
-    if group == AgeGroup.CHILD and means:
+    if child and means:
         rationale.append(Reason("means_not_required", _codes(means)))
+    adult_lists = {c for c in counted if ruleset.indicators[c].applies_to == AgeGroup.ADULT}
+    if child and adult_lists:
+        rationale.append(Reason("adult_lists_for_child", _codes(adult_lists)))
     if data.indicators - counted:
         rationale.append(Reason("not_applicable", _codes(data.indicators - counted)))
-    if data.age is None and data.is_child is None:
+    if data.age is None and data.is_child is None and not presumed:
         rationale.append(Reason("age_unknown"))
-    return ScreeningResult(outcome, tuple(sorted(true)), tuple(rationale), ruleset.version)
+    return ScreeningResult(
+        outcome, tuple(sorted(true)), tuple(rationale), ruleset.version, tuple(statuses), presumed
+    )

@@ -19,11 +19,10 @@ import json
 import re
 import types
 from collections.abc import Iterator, Mapping
-from datetime import date
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from qorgau.countries import is_country
 from qorgau.nrm.rules import ExploitationType
@@ -36,156 +35,35 @@ from qorgau.screening.rules import (
     DerivedIndicator,
     Expr,
     Indicator,
+    OperationalList,
     Outcome,
     OutcomeRule,
     Ref,
     Ruleset,
     Section,
+    StatusRule,
     Threshold,
     Weight,
     Weighted,
     holds,
     references,
 )
+from qorgau.screening.ruleset_schema import (
+    VERSION_PATTERN,
+    AllModel,
+    AnyModel,
+    ExprModel,
+    IndicatorModel,
+    RulesetModel,
+)
 
 RULESET_DIR = Path(__file__).resolve().parent / "rulesets"
-VERSION_RE = re.compile(r"^\d{4}\.\d+$")  # year.number: 2026.1, 2026.2, 2027.1
+VERSION_RE = re.compile(VERSION_PATTERN)
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")  # dotted, lower case: act.recruitment
-ID_RE = r"^[a-z][a-z0-9_]*$"
 
 
 class RulesetError(ValueError):
     """A ruleset that cannot be used; the message names the file and every problem found."""
-
-
-# --- The file's schema -------------------------------------------------------------------------
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class SourceModel(_Model):
-    id: str = Field(pattern=ID_RE)
-    title: str = Field(min_length=1)
-    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
-    locator: str | None = None
-    note: str | None = None
-
-
-class IndicatorModel(_Model):
-    code: str
-    label: str = Field(min_length=1)
-    hint: str = Field(min_length=1, description="The question the officer asks.")
-
-
-class PurposeModel(IndicatorModel):
-    exploitation_type: str = Field(description="The NRM's ExploitationType value this purpose is.")
-
-
-class DelphiIndicatorModel(IndicatorModel):
-    # Optional here only so that a missing weight is refused with a message naming the indicator.
-    weight: Weight | None = None
-
-
-class DimensionModel(_Model):
-    id: str = Field(pattern=ID_RE)
-    label: str = Field(min_length=1)
-    indicators: list[DelphiIndicatorModel] = Field(min_length=1)
-
-
-class DelphiListModel(_Model):
-    id: str = Field(pattern=ID_RE)
-    label: str = Field(min_length=1)
-    applies_to: AgeGroup
-    dimensions: list[DimensionModel] = Field(min_length=1)
-
-
-class ThresholdModel(_Model):
-    strong: int = Field(default=0, ge=0)
-    medium: int = Field(default=0, ge=0)
-    weak: int = Field(default=0, ge=0)
-    medium_or_weak: int = Field(default=0, ge=0)
-
-
-class DelphiModel(_Model):
-    source: str
-    note: str | None = None
-    dimension_rule: list[ThresholdModel] = Field(min_length=1, description="Positive if any is met.")
-    lists: list[DelphiListModel] = Field(min_length=1)
-
-
-class PalermoModel(_Model):
-    source: str
-    note: str | None = None
-    acts: list[IndicatorModel] = Field(min_length=1)
-    means: list[IndicatorModel] = Field(min_length=1)
-    purposes: list[PurposeModel] = Field(min_length=1)
-
-
-class IloModel(_Model):
-    source: str
-    note: str | None = None
-    indicators: list[IndicatorModel] = Field(min_length=1)
-
-
-class FactorsModel(_Model):
-    source: str
-    note: str | None = None
-    countries: list[str] = Field(min_length=1)
-    factors: list[IndicatorModel] = Field(min_length=1)
-
-
-class AnyModel(_Model):
-    any_: list[ExprModel] = Field(alias="any", min_length=1)
-
-
-class AllModel(_Model):
-    all_: list[ExprModel] = Field(alias="all", min_length=1)
-
-
-class AtLeastModel(_Model):
-    at_least: int = Field(ge=1)
-    of: list[ExprModel] = Field(min_length=1)
-
-
-ExprModel = str | AnyModel | AllModel | AtLeastModel  # a bare string is a code
-
-
-class DerivedModel(_Model):
-    code: str
-    label: str = Field(min_length=1)
-    applies_to: AgeGroup = AgeGroup.ANY
-    rule: ExprModel
-    source: str | None = None
-    note: str | None = None
-
-
-class OutcomeRuleModel(_Model):
-    outcome: Outcome
-    when: str
-    reason: str
-    applies_to: AgeGroup = AgeGroup.ANY
-    countries: list[str] | None = None
-    source: str | None = None
-    note: str | None = None
-
-
-class RulesetModel(_Model):
-    version: str = Field(pattern=VERSION_RE.pattern)
-    published: date
-    note: str | None = None
-    sources: list[SourceModel] = Field(min_length=1)
-    palermo: PalermoModel
-    ilo_forced_labour: IloModel
-    delphi: DelphiModel
-    potential_victim_factors: list[FactorsModel]
-    derived: list[DerivedModel]
-    outcomes: list[OutcomeRuleModel] = Field(min_length=1)
-
-
-for _m in (AnyModel, AllModel, AtLeastModel, DerivedModel):
-    _m.model_rebuild()
 
 
 # --- Checking and building -----------------------------------------------------------------------
@@ -257,6 +135,10 @@ def build_ruleset(model: RulesetModel) -> tuple[Ruleset | None, list[str]]:
     def check_source(source: str | None, owner: str) -> None:
         if source is not None and source not in source_ids:
             problems.append(f"{owner} cites unknown source {source}")
+
+    for principle in model.principles:
+        for source in principle.sources:
+            check_source(source, f"principle {principle.id}")
 
     def define(code: str, where: str, prefix: str | None) -> bool:
         if not CODE_RE.match(code):
@@ -334,7 +216,24 @@ def build_ruleset(model: RulesetModel) -> tuple[Ruleset | None, list[str]]:
     list_ids = [lst.id for lst in d.lists]
     for lid in sorted({x for x in list_ids if list_ids.count(x) > 1}):
         problems.append(f"delphi list {lid} is defined twice")
+    indicated: list[str] = []
+    operational: list[OperationalList] = []
     for lst in d.lists:
+        types_of_list = []
+        for type_name in lst.exploitation_types:
+            if type_name in nrm_types:
+                types_of_list.append(ExploitationType(type_name))
+            else:
+                problems.append(f"delphi list {lst.id}: {type_name!r} is not an NRM exploitation type")
+        operational.append(
+            OperationalList(
+                lst.id,
+                lst.label,
+                lst.applies_to,
+                frozenset(types_of_list),
+                tuple(f"delphi.{lst.id}.{dim.id}" for dim in lst.dimensions),
+            )
+        )
         for dim in lst.dimensions:
             where = f"delphi.{lst.id}.{dim.id}"
             items = []
@@ -351,6 +250,16 @@ def build_ruleset(model: RulesetModel) -> tuple[Ruleset | None, list[str]]:
                 problems.append(f"dimension {where} can never be positive: its weights meet no threshold")
             if define(where, "delphi (a dimension)", None):
                 derived[where] = DerivedIndicator(where, f"{lst.label}: {dim.label}", rule, lst.applies_to)
+            if dim.evidence_of and items and define(f"{where}.indicated", "delphi (a dimension)", None):
+                # Any one indicator of the dimension, whatever its threshold: evidence of its
+                # Palermo elements at the potential-victim level.
+                derived[f"{where}.indicated"] = DerivedIndicator(
+                    f"{where}.indicated",
+                    f"{lst.label}: {dim.label} (at least one indicator)",
+                    AnyOf(tuple(Ref(code) for code, _w in items)),
+                    lst.applies_to,
+                )
+                indicated.append(f"{where}.indicated")
 
     # Potential-victim factors of the countries whose law has that status.
     for i, prof in enumerate(model.potential_victim_factors):
@@ -362,6 +271,12 @@ def build_ruleset(model: RulesetModel) -> tuple[Ruleset | None, list[str]]:
             prefix = next((px for px in prefixes if item.code.startswith(px)), prefixes[0])
             add(item, Section.FACTOR, owner, prefix, countries=countries)
 
+    # The officer's own grounds, each with a written reason.
+    if model.officer_grounds is not None:
+        check_source(model.officer_grounds.source, "officer_grounds")
+        for item in model.officer_grounds.indicators:
+            add(item, Section.OFFICER, "officer_grounds", "officer.")
+
     # Derived indicators: known references, no cycles.
     for dm in model.derived:
         check_source(dm.source, f"derived indicator {dm.code}")
@@ -372,6 +287,12 @@ def build_ruleset(model: RulesetModel) -> tuple[Ruleset | None, list[str]]:
         for ref in dict.fromkeys(references(di.rule)):
             if ref not in defined:
                 problems.append(f"derived indicator {code} refers to unknown code {ref}")
+    used = {ref for di in derived.values() for ref in references(di.rule)}
+    for code in indicated:
+        if code not in used:
+            problems.append(
+                f"{code} is evidence of a Palermo element (evidence_of) but no derived indicator uses it"
+            )
     graph = {code: [r for r in references(di.rule) if r in derived] for code, di in derived.items()}
     cycles = _cycles(graph)
     for cycle in cycles:
@@ -422,6 +343,17 @@ def build_ruleset(model: RulesetModel) -> tuple[Ruleset | None, list[str]]:
         in_countries = None if om.countries is None else _check_countries(om.countries, owner, problems)
         rules.append(OutcomeRule(om.outcome, om.when, om.reason, om.applies_to, in_countries))
 
+    statuses = []
+    for i, sm in enumerate(model.statuses):
+        owner = f"status {i + 1} ({sm.status} when {sm.when})"
+        check_source(sm.source, owner)
+        if sm.when not in defined:
+            problems.append(f"{owner} refers to unknown code {sm.when}")
+        if sm.reason not in REASON_MESSAGES:
+            problems.append(f"{owner}: reason {sm.reason!r} has no message")
+        in_countries = None if sm.countries is None else _check_countries(sm.countries, owner, problems)
+        statuses.append(StatusRule(sm.status, sm.when, sm.reason, in_countries))
+
     if problems:
         return None, problems
     return (
@@ -433,9 +365,37 @@ def build_ruleset(model: RulesetModel) -> tuple[Ruleset | None, list[str]]:
             outcome_rules=tuple(rules),
             rests_on=types.MappingProxyType(rests_on),
             sources=types.MappingProxyType({s.id: s.title for s in model.sources}),
+            child_counts_adult_lists=model.child_counts_adult_lists,
+            presume_child_when_age_unknown=model.presume_child_when_age_unknown,
+            status_rules=tuple(statuses),
+            operational_lists=tuple(operational),
         ),
         [],
     )
+
+
+def lists_to_ask(
+    ruleset: Ruleset, *, child: bool, exploitation_types: frozenset[ExploitationType] | None = None
+) -> list[OperationalList]:
+    """The operational lists a questionnaire asks first, in the ruleset's order: those of the
+    person's age group that fit the exploitation types recorded (every list of the age group where
+    no type is known, or none of them fits), then, for a child where the ruleset counts the adults'
+    lists too, the adults' lists that fit."""
+    group = AgeGroup.CHILD if child else AgeGroup.ADULT
+
+    def fitting(of: AgeGroup) -> list[OperationalList]:
+        lists = [lst for lst in ruleset.operational_lists if lst.applies_to in (of, AgeGroup.ANY)]
+        if not exploitation_types:
+            return lists
+        fit = [
+            lst for lst in lists if not lst.exploitation_types or lst.exploitation_types & exploitation_types
+        ]
+        return fit or lists
+
+    out = fitting(group)
+    if child and ruleset.child_counts_adult_lists:
+        out += [lst for lst in fitting(AgeGroup.ADULT) if lst not in out]
+    return out
 
 
 def _refuse(origin: str, problems: list[str]) -> RulesetError:

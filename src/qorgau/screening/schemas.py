@@ -20,6 +20,11 @@ class EvaluateIn(Input):
         default=None, description="the officer's judgement where the age is uncertain"
     )
     indicators: list[str] = Field(default_factory=list, max_length=400, description="indicator codes")
+    grounds: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="the officer's written reason, needed with officer.other_reasonable_grounds (2026.2)",
+    )
     ruleset_version: str | None = Field(default=None, max_length=20, description="default: the current one")
 
 
@@ -37,17 +42,33 @@ class CountryLawOut(BaseModel):
     reflection_period_statutory: bool = Field(
         description="false: the law sets none; the node's default applies"
     )
+    reflection_period_article: str | None = Field(
+        default=None, description="the article of the law that sets the period, where one does"
+    )
     potential_victim_status: bool | None
     non_punishment: bool | None
     residence_permit_for_foreign_victims: bool | None
     profile_reviewed: date
 
 
+class StatusOut(BaseModel):
+    code: str
+    label: str
+
+
 class EvaluateOut(BaseModel):
-    outcome: str
+    outcome: str = Field(description="the referral mechanism's stage the screening suggests")
     fired: list[str]
     rationale: list[ReasonOut]
     ruleset_version: str
+    statuses: list[StatusOut] = Field(
+        default_factory=list,
+        description="statuses in the country's law beside the outcome, e.g. Kazakhstan's statutory "
+        "potential victim (Law No. 110-VIII); not a stage of the case",
+    )
+    presumed_child: bool = Field(
+        default=False, description="assessed as a child because the age is unknown (presumption of age)"
+    )
     country_law: CountryLawOut | None = Field(description="null for a country with no legal profile")
 
 
@@ -84,6 +105,11 @@ class CaseScreeningIn(Input):
     indicators: list[str] = Field(default_factory=list, max_length=400, description="indicator codes")
     is_child: bool | None = Field(
         default=None, description="the officer's judgement where the age is uncertain"
+    )
+    grounds: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="the officer's written reason, needed with officer.other_reasonable_grounds (2026.2)",
     )
 
 

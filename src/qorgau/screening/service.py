@@ -43,13 +43,52 @@ def _ruleset(version: str | None) -> rules.Ruleset:
         raise InvalidInput(str(exc), field="ruleset_version") from exc
 
 
+# Statuses in a country's law that a screening reports beside its outcome (the outcome is the
+# referral mechanism's stage of the case; a status is what the law gives the person).
+STATUS_LABELS = {
+    "kz.law_110.potential_victim": N_(
+        "Potential victim of trafficking in human beings under Kazakhstan's Law No. 110-VIII: a status "
+        "in law, with its own rights, not a stage of the case"
+    ),
+}
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
 def result_out(result: rules.ScreeningResult) -> dict[str, Any]:
     return {
         "outcome": result.outcome.value,
         "fired": list(result.fired),
         "rationale": [{"id": r.message_id, "text": r.text()} for r in result.rationale],
         "ruleset_version": result.ruleset_version,
+        "statuses": [{"code": c, "label": status_label(c)} for c in result.statuses],
+        "presumed_child": result.presumed_child,
     }
+
+
+def _screening_input(
+    ruleset: rules.Ruleset,
+    country: str,
+    age: int | None,
+    is_child: bool | None,
+    indicators: list[str],
+    grounds: str | None,
+) -> rules.ScreeningInput:
+    """The input to evaluate; an officer's own ground without its written reason is refused."""
+    screening = rules.ScreeningInput(country, age, is_child, frozenset(indicators), grounds)
+    officer = [
+        c
+        for c in screening.indicators
+        if c in ruleset.indicators and ruleset.indicators[c].section == rules.Section.OFFICER
+    ]
+    if officer and not screening.grounds:
+        raise InvalidInput(
+            _("Write down the reasonable grounds: without a written reason they are not counted."),
+            field="grounds",
+        )
+    return screening
 
 
 def country_law(settings: Settings, country: str) -> dict[str, Any] | None:
@@ -63,6 +102,7 @@ def country_law(settings: Settings, country: str) -> dict[str, Any] | None:
         "country": profile.country,
         "reflection_period_days": settings.reflection_days(profile.country),
         "reflection_period_statutory": profiles.statutory_reflection_days(profile) is not None,
+        "reflection_period_article": profile.reflection_period_days.article,
         "potential_victim_status": profile.potential_victim_status.value,
         "non_punishment": profile.non_punishment.value,
         "residence_permit_for_foreign_victims": profile.residence_permit_for_foreign_victims.value,
@@ -73,7 +113,9 @@ def country_law(settings: Settings, country: str) -> dict[str, Any] | None:
 def evaluate(actor: Principal, settings: Settings, data: EvaluateIn) -> dict[str, Any]:
     actor.require(Permission.SCREENING_RUN)
     ruleset = _ruleset(data.ruleset_version)
-    screening = rules.ScreeningInput(data.country, data.age, data.is_child, frozenset(data.indicators))
+    screening = _screening_input(
+        ruleset, data.country, data.age, data.is_child, data.indicators, data.grounds
+    )
     try:
         result = rules.evaluate(ruleset, screening)
     except ValueError as exc:
@@ -123,6 +165,14 @@ def _record_out(settings: Settings, record: ScreeningRecord) -> dict[str, Any]:
     }
 
 
+def _judged_child(officer: bool | None, case_marked: bool) -> bool | None:
+    """A child if the officer or the case says so; an adult if the officer says so; else unknown
+    (a ruleset may then presume a child where the age is unknown)."""
+    if officer or case_marked:
+        return True
+    return officer
+
+
 def screen_case(
     db: Session, actor: Principal, settings: Settings, case_id: uuid.UUID, data: CaseScreeningIn
 ) -> dict[str, Any]:
@@ -131,8 +181,14 @@ def screen_case(
     actor.require(Permission.SCREENING_RUN)
     subject = nrm.screening_subject(db, actor, settings, case_id)
     ruleset = current_ruleset()
-    screening = rules.ScreeningInput(subject.country, subject.age, data.is_child or subject.is_child or None,
-                                     frozenset(data.indicators))  # fmt: skip
+    screening = _screening_input(
+        ruleset,
+        subject.country,
+        subject.age,
+        _judged_child(data.is_child, subject.is_child),
+        data.indicators,
+        data.grounds,
+    )
     try:
         result = rules.evaluate(ruleset, screening)
     except ValueError as exc:
@@ -143,6 +199,9 @@ def screen_case(
         country=subject.country,
         ruleset_version=result.ruleset_version,
         outcome=result.outcome,
+        # Which "potential victim" the case has, beside the referral mechanism's stage: a status
+        # in the country's law (Kazakhstan's Law No. 110-VIII), or none.
+        legal_status=",".join(result.statuses) or None,
         screened_by=actor.user_id,
     )
     people.seal_row(
@@ -235,6 +294,8 @@ def screening_record(
         "screened_at": record.screened_at,
         "officer": officer.display_name if officer else "",
         "outcome": record.outcome.value,
+        "statuses": [status_label(c) for c in result.statuses],
+        "presumed_child": result.presumed_child,
         "rationale": [reason_sentence(r, labels) for r in result.rationale],
         "fired": [labels.get(c, c) for c in result.fired],
         "indicators": [labels.get(c, c) for c in sealed["input"]["indicators"]],
@@ -250,11 +311,24 @@ def case_screening_list(db: Session, actor: Principal, case_id: uuid.UUID) -> li
     if row is None or row[1] == "referral":
         return []
     records = db.execute(
-        select(ScreeningRecord.id, ScreeningRecord.outcome, ScreeningRecord.screened_at)
+        select(
+            ScreeningRecord.id,
+            ScreeningRecord.outcome,
+            ScreeningRecord.legal_status,
+            ScreeningRecord.screened_at,
+        )
         .where(ScreeningRecord.case_id == case_id)
         .order_by(ScreeningRecord.id.desc())
     )
-    return [{"id": r.id, "outcome": r.outcome.value, "screened_at": r.screened_at} for r in records]
+    return [
+        {
+            "id": r.id,
+            "outcome": r.outcome.value,
+            "statuses": [status_label(c) for c in (r.legal_status or "").split(",") if c],
+            "screened_at": r.screened_at,
+        }
+        for r in records
+    ]
 
 
 OUTCOME_LABELS = {
