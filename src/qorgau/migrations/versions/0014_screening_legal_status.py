@@ -2,7 +2,7 @@
 statutory potential victim under Law No. 110-VIII is not the referral mechanism's stage)
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0011
 Create Date: 2026-11-24
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | Sequence[str] | None = "0008"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
