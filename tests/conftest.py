@@ -4,6 +4,13 @@ runs inside a transaction that is rolled back at its end."""
 
 from __future__ import annotations
 
+import os
+
+# Before qorgau is imported, and inherited by the `qorgau` processes the tests start: argon2 at its
+# cheapest (each hash would otherwise cost ~0.1 s; production keeps the defaults, see
+# tests/auth/test_passwords.py).
+os.environ["QORGAU_TEST_ONLY_CHEAP_PASSWORD_HASHING"] = "1"
+
 from collections.abc import Iterator
 from pathlib import Path
 
