@@ -28,7 +28,9 @@ from tests.support import fresh_database
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with fresh_database(tmp_path_factory.mktemp("db"), "suite") as url:
+    # Under pytest-xdist each worker has a database of its own (and its own tmp_path_factory).
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    with fresh_database(tmp_path_factory.mktemp("db"), f"suite_{worker}") as url:
         yield url
 
 

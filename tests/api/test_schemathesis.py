@@ -1,6 +1,6 @@
 """Property-based tests of the JSON API from its own OpenAPI document (schemathesis): every
 operation, with generated valid and invalid input, against a live `qorgau serve` on a fresh
-database holding the demo data.
+database holding the demo data (a copy of the demo template, tests/support.py).
 
 Each operation runs twice: with the administrator's token (user and agency administration, so
 requests get past the permission checks) and with a case worker's (most of the API is refused).
@@ -24,9 +24,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.support import LiveServer, fresh_database, live_server
+from tests.support import LiveServer, demo_server
 
-DEMO_PASSWORD = "Demo-Steppe-Wind-Karagandy-7"
 TOKEN_RE = re.compile(r"\b(qg_[A-Za-z0-9_-]+)")
 
 
@@ -76,8 +75,7 @@ def _token(server: LiveServer, username: str) -> str:
 @pytest.fixture(scope="module")
 def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     tmp = tmp_path_factory.mktemp("schemathesis")
-    with fresh_database(tmp, "api") as url, live_server(tmp, url) as server:
-        server.qorgau("demo", "--no-serve", "--password", DEMO_PASSWORD)
+    with demo_server(tmp, "api") as server:
         yield ApiServer(server, {name: _token(server, name) for name in ("admin", "caseworker")})
 
 
