@@ -256,7 +256,7 @@ def live_server(
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # generous: a loaded CI machine may take long to start Python
         while True:
             try:
                 if httpx.get(url + "/healthz", timeout=1).status_code == 200:
