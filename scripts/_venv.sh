@@ -1,5 +1,6 @@
 # Sourced by scripts/demo and scripts/test: make .venv (once) and install Qorgau with the
-# pinned versions of requirements.lock (again only when pyproject.toml or the lock changed).
+# pinned versions of requirements.lock, and with QORGAU_EXTRAS=test those of requirements-dev.lock
+# too (again only when pyproject.toml or a lock changed).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -23,11 +24,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 EXTRAS="${QORGAU_EXTRAS:-}"
-STAMP=".venv/.stamp-$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)${EXTRAS:+-$EXTRAS}"
+LOCKS=(-c requirements.lock)
+if [ -n "$EXTRAS" ]; then LOCKS+=(-c requirements-dev.lock); fi
+STAMP=".venv/.stamp-$(cat pyproject.toml requirements.lock requirements-dev.lock | sha256sum | cut -c1-16)${EXTRAS:+-$EXTRAS}"
 if [ ! -f "$STAMP" ]; then
   echo "Installing Qorgau and its pinned dependencies into .venv ..." >&2
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -c requirements.lock -e ".${EXTRAS:+[$EXTRAS]}"
+  .venv/bin/python -m pip install -q --disable-pip-version-check "${LOCKS[@]}" -e ".${EXTRAS:+[$EXTRAS]}"
   rm -f .venv/.stamp-* && touch "$STAMP"
 fi
 export PATH="$ROOT/.venv/bin:$PATH"

@@ -4,6 +4,13 @@ runs inside a transaction that is rolled back at its end."""
 
 from __future__ import annotations
 
+import os
+
+# Before qorgau is imported, and inherited by the `qorgau` processes the tests start: argon2 at its
+# cheapest (each hash would otherwise cost ~0.1 s; production keeps the defaults, see
+# tests/auth/test_passwords.py).
+os.environ["QORGAU_TEST_ONLY_CHEAP_PASSWORD_HASHING"] = "1"
+
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +28,9 @@ from tests.support import fresh_database
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with fresh_database(tmp_path_factory.mktemp("db"), "suite") as url:
+    # Under pytest-xdist each worker has a database of its own (and its own tmp_path_factory).
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    with fresh_database(tmp_path_factory.mktemp("db"), f"suite_{worker}") as url:
         yield url
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -28,6 +31,7 @@ from qorgau.auth.schemas import AgencyCreate, UserCreate
 
 TEST_DATABASE_URL = os.environ.get("QORGAU_TEST_DATABASE_URL")
 PASSWORD = "Steppe-Wind-Karagandy-7"
+DEMO_PASSWORD = "Demo-Steppe-Wind-Karagandy-7"  # every account of the demo data, in demo_server
 CSRF_RE = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
 
 
@@ -36,23 +40,86 @@ def on_postgres() -> bool:
 
 
 @contextmanager
-def fresh_database(tmp_dir: Path, label: str = "t") -> Iterator[str]:
-    """A new, empty database for this run: its own database on PostgreSQL (dropped after),
-    a new file on SQLite."""
+def fresh_database(tmp_dir: Path, label: str = "t", template: str | None = None) -> Iterator[str]:
+    """A new database for this run: its own database on PostgreSQL (dropped after), a new file on
+    SQLite. Empty, or a copy of the database at the URL `template` (which nobody may be using)."""
     if not on_postgres():
-        yield f"sqlite:///{tmp_dir / f'{label}-{uuid.uuid4().hex[:8]}.sqlite3'}"
+        path = tmp_dir / f"{label}-{uuid.uuid4().hex[:8]}.sqlite3"
+        if template:  # with the write-ahead log, should the process that wrote it have left one
+            for suffix in ("", "-wal"):
+                source = Path(f"{make_url(template).database}{suffix}")
+                if source.exists():
+                    shutil.copyfile(source, f"{path}{suffix}")
+        yield f"sqlite:///{path}"
         return
     assert TEST_DATABASE_URL is not None
     name = f"qorgau_{label}_{uuid.uuid4().hex[:10]}"
+    copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
     admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
     try:
         yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@dataclass(frozen=True)
+class DemoNode:
+    """A migrated database with the demo data (every account's password DEMO_PASSWORD) and the
+    data directory with the node's keys that go with it."""
+
+    database_url: str
+    data_dir: Path
+
+
+_demo_node: DemoNode | None = None
+
+
+def demo_node() -> DemoNode:
+    """The demo template of this test process (each xdist worker has its own), made once by
+    `qorgau demo --no-serve` and removed when the process ends. Copy it, never change it."""
+    global _demo_node
+    if _demo_node is None:
+        tmp = Path(tempfile.mkdtemp(prefix="qorgau-demo-template-"))
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        database = fresh_database(tmp, f"template_{worker}")
+        url = database.__enter__()
+        atexit.register(shutil.rmtree, tmp, True)
+        atexit.register(database.__exit__, None, None, None)
+        env = {**os.environ, "QORGAU_DATA_DIR": str(tmp / "data"), "QORGAU_DATABASE_URL": url}
+        done = subprocess.run(
+            [sys.executable, "-m", "qorgau", "demo", "--no-serve", "--password", DEMO_PASSWORD],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        _demo_node = DemoNode(url, tmp / "data")
+    return _demo_node
+
+
+@contextmanager
+def demo_database(tmp_dir: Path, label: str = "demo") -> Iterator[str]:
+    """A fresh copy of the demo template: its database (yielded) and its data directory, copied
+    to tmp_dir / "data" (the keys that open its sealed records)."""
+    template = demo_node()
+    shutil.copytree(template.data_dir, tmp_dir / "data")
+    with fresh_database(tmp_dir, label, template=template.database_url) as url:
+        yield url
+
+
+@contextmanager
+def demo_server(
+    tmp_dir: Path, label: str = "demo", extra_env: dict[str, str] | None = None
+) -> Iterator[LiveServer]:
+    """`qorgau serve` on a fresh copy of the demo template: the demo data in seconds, without
+    migrating and loading it again for every server."""
+    with demo_database(tmp_dir, label) as url, live_server(tmp_dir, url, extra_env, upgrade=False) as server:
+        yield server
 
 
 def ensure_agency(
@@ -159,9 +226,10 @@ class LiveServer:
 
 @contextmanager
 def live_server(
-    tmp_dir: Path, database_url: str, extra_env: dict[str, str] | None = None
+    tmp_dir: Path, database_url: str, extra_env: dict[str, str] | None = None, upgrade: bool = True
 ) -> Iterator[LiveServer]:
-    """`qorgau serve` in its own process on a free loopback port, on a migrated database."""
+    """`qorgau serve` in its own process on a free loopback port, on a database it migrates first
+    (unless upgrade=False: a copy of a template, migrated and with its keys in tmp_dir / "data")."""
     env = {
         **os.environ,
         "QORGAU_DATA_DIR": str(tmp_dir / "data"),
@@ -169,13 +237,14 @@ def live_server(
         "QORGAU_LOG_LEVEL": "INFO",
         **(extra_env or {}),
     }
-    subprocess.run(
-        [sys.executable, "-m", "qorgau", "db", "upgrade"],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    if upgrade:
+        subprocess.run(
+            [sys.executable, "-m", "qorgau", "db", "upgrade"],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     port = free_port()
     log_path = tmp_dir / "server.log"
     with log_path.open("wb") as log:
@@ -187,7 +256,7 @@ def live_server(
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # generous: a loaded CI machine may take long to start Python
         while True:
             try:
                 if httpx.get(url + "/healthz", timeout=1).status_code == 200:

@@ -15,7 +15,7 @@ from qorgau.audit import checkpoint as cp
 from qorgau.audit import log, merkle
 from qorgau.audit.models import AuditCheckpoint, AuditEvent, AuditLeaf, AuditLogHead, AuditTreeNode
 from qorgau.db import make_engine
-from tests.support import fresh_database, live_server
+from tests.support import demo_server, fresh_database, live_server
 
 
 def _rewrite_history(database_url: str, leaf_index: int) -> None:
@@ -45,12 +45,11 @@ def test_a_node_witnesses_another_and_catches_a_rewritten_history(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     with (
-        fresh_database(tmp_path, "node_a") as url_a,
         fresh_database(tmp_path, "node_b") as url_b,
-        live_server(tmp_path / "a", url_a) as node_a,
+        demo_server(tmp_path / "a", "node_a") as node_a,
         live_server(tmp_path / "b", url_b) as node_b,
     ):
-        node_a.qorgau("demo", "--no-serve", "--password", "Node-A-Password-Long-1")
+        url_a = node_a.env["QORGAU_DATABASE_URL"]
         node_a.qorgau("audit", "checkpoint")
 
         cosigned = node_b.qorgau("audit", "witness", "--url", node_a.url).stdout
@@ -83,15 +82,13 @@ def test_the_observed_node_publishes_co_signatures_of_the_witnesses_it_trusts(tm
     for name in ("a", "b", "c"):
         (tmp_path / name).mkdir()
     with (
-        fresh_database(tmp_path, "node_a") as url_a,
         fresh_database(tmp_path, "node_b") as url_b,
         fresh_database(tmp_path, "node_c") as url_c,
         live_server(tmp_path / "b", url_b) as witness_b,
         live_server(tmp_path / "c", url_c) as stranger_c,
     ):
         key_b = _key(witness_b.url)
-        with live_server(tmp_path / "a", url_a, {"QORGAU_WITNESSES": json.dumps([key_b])}) as node_a:
-            node_a.qorgau("demo", "--no-serve", "--password", "Node-A-Password-Long-1")
+        with demo_server(tmp_path / "a", "node_a", {"QORGAU_WITNESSES": json.dumps([key_b])}) as node_a:
             node_a.qorgau("audit", "checkpoint")
 
             handed = witness_b.qorgau("audit", "witness", "--url", node_a.url)

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from qorgau.auth.models import ApiToken
 from qorgau.auth.permissions import Role
 from qorgau.db import utcnow
-from tests.support import bearer, fresh_database, live_server, make_user
+from tests.support import bearer, demo_server, make_user
 
 
 def test_token_use_is_stamped_at_most_every_few_minutes(client, db):
@@ -37,8 +37,7 @@ def test_token_use_is_stamped_at_most_every_few_minutes(client, db):
 def test_many_concurrent_first_uses_of_a_token_all_succeed(tmp_path):
     # Many requests see the stamp as due at once; on SQLite a read snapshot cannot be upgraded
     # to a write once another writer committed, so the stamp must not ride on the read.
-    with fresh_database(tmp_path, "conc") as url, live_server(tmp_path, url) as server:
-        server.qorgau("demo", "--no-serve", "--password", "Concurrency-Pass-Long-1")
+    with demo_server(tmp_path, "conc") as server:
         token = re.search(r"qg_\S+", server.qorgau("tokens", "create", "analyst").stdout).group(0)
         tokens = [token] + [
             re.search(r"qg_\S+", server.qorgau("tokens", "create", "auditor").stdout).group(0)

@@ -29,3 +29,17 @@ def test_hash_is_argon2id_salted_and_verifies_only_the_right_password():
     assert not verify_password(first, "Kokpar-Horse-Taraz-18")
     assert not verify_password(None, "anything")
     assert not verify_password("not-a-hash", "anything")
+
+
+def test_production_hashing_keeps_argon2_defaults():
+    """The suite hashes cheaply (tests/conftest.py sets TEST_ONLY_CHEAP_HASHING); without that
+    variable, as in production, hashing is argon2id at RFC 9106's low-memory profile or stronger."""
+    from argon2 import Type
+
+    from qorgau.auth.passwords import TEST_ONLY_CHEAP_HASHING, make_hasher
+
+    production = make_hasher({"QORGAU_DATA_DIR": "/var/lib/qorgau"})
+    assert production.type is Type.ID
+    assert production.time_cost >= 3 and production.memory_cost >= 64 * 1024 and production.parallelism >= 4
+    assert make_hasher({TEST_ONLY_CHEAP_HASHING: "0"}).memory_cost == production.memory_cost
+    assert production.check_needs_rehash(make_hasher({TEST_ONLY_CHEAP_HASHING: "1"}).hash("x" * 12))

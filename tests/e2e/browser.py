@@ -9,6 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page
 
+from tests.support import DEMO_PASSWORD as DEMO_PASSWORD  # the e2e tests sign in with it
 from tests.support import LiveServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +25,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DEMO_PASSWORD = "Demo-Steppe-Wind-Karagandy-7"
 TIMEOUT_MS = 30_000  # two cores, a server in another process and argon2 on every sign-in
 
 

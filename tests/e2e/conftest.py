@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, SCREENSHOTS, TIMEOUT_MS, Site, open_page
-from tests.support import fresh_database, live_server
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, TIMEOUT_MS, Site, open_page
+from tests.support import demo_server
 
 
 @pytest.fixture(scope="module")
@@ -17,8 +17,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A fresh database with the demo data (agencies, one account per role, and a case worker,
     supervisor and shelter officer to follow a case) behind a live `qorgau serve`."""
     tmp = tmp_path_factory.mktemp("e2e")
-    with fresh_database(tmp, "e2e") as url, live_server(tmp, url) as server:
-        server.qorgau("demo", "--no-serve", "--password", DEMO_PASSWORD)
+    with demo_server(tmp, "e2e") as server:
         yield Site(server, server.url)
 
 

@@ -53,6 +53,10 @@ from qorgau.nrm.schemas import CaseFilter, CaseSearch
 from qorgau.nrm.synthetic import SyntheticCase, generate_cases
 from tests.support import fresh_database, make_user
 
+# Under pytest-xdist (scripts/test) this module's tests stay on one worker, which builds the
+# module's costly fixture once.
+pytestmark = pytest.mark.xdist_group("nrm_bulk")
+
 N = 300
 SEED = 7
 BATCH = 100

@@ -15,6 +15,10 @@ import pytest
 from qorgau.countries import is_country
 from qorgau.nrm.synthetic import SyntheticCase, SyntheticPerson, generate_cases
 
+# Under pytest-xdist (scripts/test) this module's tests stay on one worker, which builds the
+# module's costly fixture once.
+pytestmark = pytest.mark.xdist_group("nrm_synthetic")
+
 TODAY = date(2025, 6, 30)
 N = 20_000
 TYPES = {

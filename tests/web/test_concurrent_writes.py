@@ -9,12 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from tests.support import fresh_database, live_server
+from tests.support import demo_server
 
 
 def test_concurrent_writes_all_land(tmp_path):
-    with fresh_database(tmp_path, "writes") as url, live_server(tmp_path, url) as server:
-        server.qorgau("demo", "--no-serve", "--password", "Concurrent-Writes-Pass-1")
+    with demo_server(tmp_path, "writes") as server:
         token = re.search(r"qg_\S+", server.qorgau("tokens", "create", "admin").stdout).group(0)
         headers = {"Authorization": f"Bearer {token}"}
 

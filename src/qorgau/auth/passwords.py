@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 
@@ -17,10 +18,33 @@ from qorgau.i18n import _
 MIN_LENGTH = 12
 MAX_LENGTH = 256
 
-_hasher = PasswordHasher()
-# Verifying against this keeps sign-in for an unknown user as slow as for a known one,
-# so response time does not tell which usernames exist.
-_DUMMY_HASH = _hasher.hash("qorgau-timing-equaliser")
+# Set only by the test suite (tests/conftest.py), for itself and the `qorgau` processes it starts:
+# argon2 at its cheapest, so that the hundreds of accounts and sign-ins of a test run do not cost
+# a tenth of a second each. Never set it anywhere else: it makes stolen hashes cheap to crack.
+TEST_ONLY_CHEAP_HASHING = "QORGAU_TEST_ONLY_CHEAP_PASSWORD_HASHING"
+
+log = logging.getLogger(__name__)
+
+
+def make_hasher(environ: Mapping[str, str]) -> PasswordHasher:
+    """argon2id with argon2-cffi's defaults (RFC 9106's low-memory profile: 3 passes over 64 MiB,
+    4 lanes), unless the test suite asks for the cheap one."""
+    if environ.get(TEST_ONLY_CHEAP_HASHING) == "1":
+        log.warning("%s is set: password hashes are cheap to crack (tests only)", TEST_ONLY_CHEAP_HASHING)
+        return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    return PasswordHasher()
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    return make_hasher(os.environ)
+
+
+@cache
+def _dummy_hash() -> str:
+    # Verifying against this keeps sign-in for an unknown user as slow as for a known one,
+    # so response time does not tell which usernames exist.
+    return _hasher().hash("qorgau-timing-equaliser")
 
 
 @cache
@@ -47,18 +71,18 @@ def policy_problems(password: str, username: str | None = None) -> list[str]:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher().verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(stored_hash: str) -> bool:
-    return _hasher.check_needs_rehash(stored_hash)
+    return _hasher().check_needs_rehash(stored_hash)
 
 
 class HashingGate:
