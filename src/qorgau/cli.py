@@ -188,7 +188,7 @@ def _load_cases(engine: Engine, settings: Settings, count: int) -> None:
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from qorgau.nrm.bulk import NoDemoAgencies, load_synthetic_cases
+    from qorgau.demo.bulk import NoDemoAgencies, load_synthetic_cases
 
     console.print(f"Loading {count:,} synthetic cases ...")
     started = time.perf_counter()

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from qorgau.countries import is_country
-from qorgau.nrm.synthetic import SyntheticCase, SyntheticPerson, generate_cases
+from qorgau.demo.synthetic import SyntheticCase, SyntheticPerson, generate_cases
 
 TODAY = date(2025, 6, 30)
 N = 20_000
