@@ -21,7 +21,8 @@ from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker, unit_of_work
 from qorgau.keyring import KEYRING_FILE, Keyring, KeyringError, add_data_key
 from qorgau.migrate import upgrade
-from qorgau.nrm import rekey, service
+from qorgau import rekey
+from qorgau.nrm import service
 from qorgau.nrm.models import Case, Note, Person
 from qorgau.nrm.schemas import CaseCreate, CaseSearch, DocumentIn, NoteIn, PersonIn
 from tests.support import fresh_database, make_user, on_postgres

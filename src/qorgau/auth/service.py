@@ -32,6 +32,7 @@ from qorgau.config import Settings
 from qorgau.db import read_connection, utcnow
 from qorgau.errors import AuditNote, Conflict, InvalidInput, NotFound, TooManyAttempts
 from qorgau.i18n import _, ngettext
+from qorgau.keyring import open_legacy, row_aad
 
 # --- who sees what --------------------------------------------------------------------------
 
@@ -579,8 +580,18 @@ def end_session(db: Session, actor: Principal) -> None:
 # --- two-factor -----------------------------------------------------------------------------
 
 
-def _aad(user: User) -> bytes:
-    return b"totp:" + user.id.bytes
+TOTP_SEAL = "totp"  # what the seed is sealed as: keyring.row_aad("totp", user id)
+
+
+def _seal_seed(settings: Settings, user: User, secret: str) -> None:
+    user.totp_key_id, user.totp_secret_sealed = settings.keyring.seal_row(TOTP_SEAL, user.id, secret.encode())
+
+
+def _open_seed(settings: Settings, user: User, sealed: bytes) -> str:
+    if user.totp_key_id is None:  # sealed before migration 0015, with the secrets file's key
+        aad = row_aad(TOTP_SEAL, user.id)
+        return open_legacy(settings.secrets.secret_box_key, sealed, aad).decode()
+    return settings.keyring.open_row(user.totp_key_id, sealed, TOTP_SEAL, user.id).decode()
 
 
 def begin_two_factor_enrolment(user: User) -> tuple[str, str]:
@@ -600,7 +611,7 @@ def confirm_two_factor_enrolment(
         raise InvalidInput(
             _("That code is not correct. Check the clock of your device and try again."), field="code"
         )
-    user.totp_secret_sealed = crypto.seal(settings.secrets.secret_box_key, secret.encode(), _aad(user))
+    _seal_seed(settings, user, secret)
     user.totp_last_step = step
     _mark_session_verified(db, actor)
     audit.record(db, actor, "user.two_factor_enrol", "user", user.id)
@@ -614,7 +625,7 @@ def verify_second_factor(
     user = own_account(db, actor)
     if user.totp_secret_sealed is None:
         return False
-    secret = crypto.unseal(settings.secrets.secret_box_key, user.totp_secret_sealed, _aad(user)).decode()
+    secret = _open_seed(settings, user, user.totp_secret_sealed)
     step = crypto.totp_matching_step(secret, code, now.timestamp(), user.totp_last_step)
     ok = step is not None
     db.add(SignInAttempt(username=user.username, address=actor.address or "", at=now, succeeded=ok))
@@ -622,6 +633,8 @@ def verify_second_factor(
         audit.record(db, actor, "session.two_factor", "user", user.id, outcome=Outcome.DENIED)
         return False
     user.totp_last_step = step
+    if user.totp_key_id != settings.keyring.active_id:  # an old key, or the old secret box
+        _seal_seed(settings, user, secret)
     _mark_session_verified(db, actor)
     audit.record(db, actor, "session.two_factor", "user", user.id)
     return True
