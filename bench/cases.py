@@ -6,7 +6,7 @@ endpoints over HTTP against the real server.
 1. Drops and recreates the database of --database-url (default
    postgresql+psycopg://postgres@127.0.0.1:5432/qorgau_bench: give one you can lose), migrates
    it, loads the demo agencies and users, and bulk-loads --cases synthetic cases
-   (qorgau.nrm.bulk, seed --seed) with a temporary data directory's keyring; prints the load
+   (qorgau.demo.bulk, seed --seed) with a temporary data directory's keyring; prints the load
    rate and the size of the tables; then CHECKPOINT and sync, so that writing out the load does
    not happen during the measurement.
 2. Creates API tokens for the demo users `caseworker` and `supervisor` (both of the crisis centre
@@ -98,8 +98,8 @@ def load(url: str, data_dir: Path, count: int, seed: int, batch: int, today: dat
     from qorgau.auth.principal import system_principal
     from qorgau.config import Settings
     from qorgau.db import make_engine, make_sessionmaker, unit_of_work, write_engine
+    from qorgau.demo.bulk import load_synthetic_cases
     from qorgau.migrate import upgrade
-    from qorgau.nrm.bulk import load_synthetic_cases
 
     settings = Settings(data_dir=data_dir, database_url=url)
     engine = make_engine(url)
@@ -342,8 +342,8 @@ def measure(
 def run_requests(
     base: str, server_pid: int, targets: dict[str, Any], args: argparse.Namespace, today: date
 ) -> dict[str, Any]:
-    from qorgau.nrm.bulk import intake
-    from qorgau.nrm.synthetic import generate_cases
+    from qorgau.demo.bulk import intake
+    from qorgau.demo.synthetic import generate_cases
 
     rng = random.Random(args.seed)
     # People who exist, and whose cases the supervisor sees: the generator gives the same people

@@ -189,7 +189,7 @@ def _load_cases(engine: Engine, settings: Settings, count: int) -> None:
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from qorgau.nrm.bulk import NoDemoAgencies, load_synthetic_cases
+    from qorgau.demo.bulk import NoDemoAgencies, load_synthetic_cases
 
     console.print(f"Loading {count:,} synthetic cases ...")
     started = time.perf_counter()
@@ -480,13 +480,14 @@ def keys_rotate(
         bool, typer.Option("--resume", help="Do not make a new key; finish re-sealing under the active one.")
     ] = False,
 ) -> None:
-    """Make a new data key the active one and re-seal every personal record under it. The old
-    key stays in the keyring, retired, so that backups taken before still open."""
+    """Make a new data key the active one and re-seal every sealed value under it (personal
+    records, TOTP seeds). The old key stays in the keyring, retired, so that backups taken
+    before still open."""
     from rich.progress import Progress
 
+    from qorgau import rekey
     from qorgau.keyring import KeyringError, add_data_key
     from qorgau.models import load_all
-    from qorgau.nrm import rekey
 
     load_all()
     settings = Settings()
@@ -497,7 +498,12 @@ def keys_rotate(
             total = rekey.rows_to_reseal(db, keyring)
         with Progress(console=console, disable=not console.is_terminal) as progress:
             task = progress.add_task(f"Re-sealing under key {keyring.active_id}", total=total)
-            done = rekey.reseal_all(factory, keyring, progress=lambda n: progress.advance(task, n))
+            done = rekey.reseal_all(
+                factory,
+                keyring,
+                legacy_key=settings.secrets.secret_box_key,
+                progress=lambda n: progress.advance(task, n),
+            )
     except KeyringError as exc:
         raise _fail(exc.detail) from None
     console.print(f"Active key: {keyring.active_id}; {done} records re-sealed.")

@@ -143,7 +143,8 @@ class NodeSecrets:
     node_id: uuid.UUID
     # Keys CSRF tokens and other MACs; never leaves this node.
     mac_key: bytes
-    # AES-256-GCM key for small secrets stored in the database (TOTP seeds).
+    # AES-256-GCM key that sealed TOTP seeds before migration 0015 (now the keyring seals them):
+    # kept to open such seeds until they are re-sealed (next good code, or `keys rotate`).
     secret_box_key: bytes
     # Ed25519 private key (raw 32 bytes) that signs the audit log's checkpoints.
     log_signing_key: bytes

@@ -23,6 +23,7 @@ import logging
 import os
 import secrets
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,17 @@ KEYRING_ENV = "QORGAU_PERSON_KEYS"
 NONCE_BYTES = 12
 BLIND_INDEX_BYTES = 16
 log = logging.getLogger("qorgau.keyring")
+
+
+def row_aad(table: str, row_id: uuid.UUID | int) -> bytes:
+    """The associated data of a value sealed for one row: its table (or kind of value) and the
+    row's id (a UUID, or the same 128 bits as an integer), so the value opens nowhere else."""
+    raw = row_id.bytes if isinstance(row_id, uuid.UUID) else row_id.to_bytes(16, "big")
+    return table.encode() + b":" + raw
+
+
+def _json(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class KeyringError(DomainError):
@@ -97,11 +109,29 @@ class Keyring:
             ) from exc
 
     def seal_json(self, value: dict[str, Any], aad: bytes) -> tuple[str, bytes]:
-        return self.seal(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(), aad)
+        return self.seal(_json(value), aad)
 
     def open_json(self, key_id: str, sealed: bytes, aad: bytes) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(self.open(key_id, sealed, aad))
         return loaded
+
+    # The public sealing API of every room: a value sealed for one row of one table (row_aad).
+
+    def seal_row(self, table: str, row_id: uuid.UUID | int, plaintext: bytes) -> tuple[str, bytes]:
+        """(key id, sealed value) of `plaintext` for that row, under the active key."""
+        return self.seal(plaintext, row_aad(table, row_id))
+
+    def open_row(self, key_id: str, sealed: bytes, table: str, row_id: uuid.UUID | int) -> bytes:
+        return self.open(key_id, sealed, row_aad(table, row_id))
+
+    def seal_row_json(self, table: str, row_id: uuid.UUID | int, value: dict[str, Any]) -> tuple[str, bytes]:
+        """A dict sealed for a row, as compact UTF-8 JSON (keys in the dict's order)."""
+        return self.seal(_json(value), row_aad(table, row_id))
+
+    def open_row_json(
+        self, key_id: str, sealed: bytes, table: str, row_id: uuid.UUID | int
+    ) -> dict[str, Any]:
+        return self.open_json(key_id, sealed, row_aad(table, row_id))
 
     def blind(self, kind: str, value: str) -> bytes:
         """A blind index: equal normalised values give equal digests, and without the key the
@@ -136,6 +166,21 @@ class Keyring:
                 _("The keyring in %(source)s must hold 256-bit keys and its active key.") % {"source": source}
             )
         return ring
+
+
+def open_legacy(key: bytes, sealed: bytes, aad: bytes) -> bytes:
+    """A value sealed before the keyring sealed it (TOTP seeds before migration 0015, under the
+    secret-box key of the node's secrets file; no key id stored): the same AES-256-GCM layout,
+    nonce first. Such values are re-sealed with the keyring when next used or at `keys rotate`."""
+    try:
+        return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
+    except InvalidTag as exc:
+        raise KeyringError(
+            _(
+                "A value sealed with this node's former secret-box key does not open: the secrets "
+                "file changed."
+            )
+        ) from exc
 
 
 def _new_key_id(existing: set[str]) -> str:

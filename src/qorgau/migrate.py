@@ -13,11 +13,20 @@ from sqlalchemy import Engine
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, *, models: bool = False) -> Config:
+    """The Alembic configuration. `models=True` hands the models' metadata to the environment,
+    for `command.revision(cfg, autogenerate=True)`; upgrades run without it (migrations never
+    use live models)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     # '%' must be doubled for configparser (a password may hold one).
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if models:
+        from qorgau.db import Base
+        from qorgau.models import load_all
+
+        load_all()
+        cfg.attributes["target_metadata"] = Base.metadata
     return cfg
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import count
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, LargeBinary, String, Text, func, select
@@ -44,13 +45,14 @@ from qorgau.db import (
     uuid7_block,
     write_engine,
 )
+from qorgau.demo import bulk
+from qorgau.demo.synthetic import SyntheticCase, generate_cases
 from qorgau.migrate import upgrade
 from qorgau.models import load_all
-from qorgau.nrm import bulk, people, rules, service
+from qorgau.nrm import people, rules, service
 from qorgau.nrm.models import Case, Person, PersonKey, PlanItem
 from qorgau.nrm.rules import CaseStatus
 from qorgau.nrm.schemas import CaseFilter, CaseSearch
-from qorgau.nrm.synthetic import SyntheticCase, generate_cases
 from tests.support import fresh_database, make_user
 
 # Under pytest-xdist (scripts/test) this module's tests stay on one worker, which builds the
@@ -386,3 +388,29 @@ def test_the_demo_command_adds_synthetic_cases_on_the_first_run_and_later_ones(t
                 assert conn.scalar(select(func.count()).select_from(Case)) == 150
         finally:
             engine.dispose()
+
+
+def test_the_loader_seals_each_person_as_intake_does_keys_in_order():
+    """The person the loader seals (through nrm.people.person_payload, not a copy of the JSON) is
+    the dict intake seals for the same form: PersonIn's dump, and "estimated_on" with an age."""
+    from qorgau.demo.rows import _Builder
+
+    for c in generate_cases(400, seed=SEED, today=date(2026, 1, 1)):
+        p = c.person
+        latin = p.family_name_latin != p.family_name or p.given_name_latin != p.given_name
+        expected = bulk.intake(c).person.model_dump(mode="json", exclude_none=True)
+        if p.estimated_age is not None:
+            expected["estimated_on"] = c.reported_on.isoformat()
+        assert list(_Builder.person(p, latin, c.reported_on).items()) == list(expected.items())
+
+
+def test_no_room_imports_the_demo_package():
+    """The demo tooling sits above the rooms: it uses them, they never reach up into it."""
+    import qorgau
+
+    root = Path(qorgau.__file__).parent
+    for path in root.rglob("*.py"):
+        if path.is_relative_to(root / "demo") or path.name == "cli.py":
+            continue
+        source = path.read_text()
+        assert "qorgau.demo" not in source and "from qorgau import demo" not in source, path

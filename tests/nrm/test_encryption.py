@@ -15,13 +15,14 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from qorgau import rekey
 from qorgau.auth.permissions import Role
 from qorgau.auth.service import principal_for
 from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker, unit_of_work
 from qorgau.keyring import KEYRING_FILE, Keyring, KeyringError, add_data_key
 from qorgau.migrate import upgrade
-from qorgau.nrm import rekey, service
+from qorgau.nrm import service
 from qorgau.nrm.models import Case, Note, Person
 from qorgau.nrm.schemas import CaseCreate, CaseSearch, DocumentIn, NoteIn, PersonIn
 from tests.support import fresh_database, make_user, on_postgres

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from qorgau.countries import is_country
-from qorgau.nrm.synthetic import SyntheticCase, SyntheticPerson, generate_cases
+from qorgau.demo.synthetic import SyntheticCase, SyntheticPerson, generate_cases
 
 # Under pytest-xdist (scripts/test) this module's tests stay on one worker, which builds the
 # module's costly fixture once.

@@ -1,4 +1,5 @@
-"""Small secrets of the auth room: API and session tokens, sealed TOTP seeds, CSRF tokens."""
+"""Small secrets of the auth room: API and session tokens, TOTP seeds and codes, CSRF tokens.
+(TOTP seeds are sealed with the keyring, like every other sealed value: see auth.service.)"""
 
 from __future__ import annotations
 
@@ -6,14 +7,11 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
 import re
 import secrets
 import unicodedata
 
 import pyotp
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 TOKEN_PREFIX = "qg_"  # noqa: S105 - a marker that makes leaked tokens findable, not a secret
 
@@ -24,19 +22,6 @@ def new_token() -> str:
 
 def token_hash(raw: str) -> bytes:
     return hashlib.sha256(raw.encode()).digest()
-
-
-def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
-    """AES-256-GCM; the associated data binds the sealed value to its owner (a user id)."""
-    nonce = os.urandom(12)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
-
-
-def unseal(key: bytes, sealed: bytes, aad: bytes) -> bytes:
-    try:
-        return AESGCM(key).decrypt(sealed[:12], sealed[12:], aad)
-    except InvalidTag as exc:
-        raise ValueError("sealed value does not open with this node's key") from exc
 
 
 def new_totp_secret() -> str:

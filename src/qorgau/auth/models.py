@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Uuid, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from qorgau import rekey
 from qorgau.auth.permissions import Role
 from qorgau.db import Base, UTCDateTime, string_enum, utcnow, uuid7
 
@@ -54,8 +55,11 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # TOTP seed, sealed with the node's secret-box key (AES-GCM); None until enrolled.
+    # TOTP seed, sealed with the keyring (keyring.row_aad("totp", id)) under key totp_key_id;
+    # None until enrolled. A key id of None: sealed before migration 0015 with the secret-box key
+    # of the node's secrets file, re-sealed with the keyring at the next good code or rotation.
     totp_secret_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_key_id: Mapped[str | None] = mapped_column(String(16))
     # Last accepted TOTP time step, so a code cannot be replayed.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -78,6 +82,10 @@ class User(Base):
     @property
     def two_factor_enrolled(self) -> bool:
         return self.totp_secret_sealed is not None
+
+
+# TOTP seeds re-seal with `keys rotate`; the associated data is "totp:" and the user's id.
+rekey.register(User, "totp", key_id="totp_key_id", sealed="totp_secret_sealed")
 
 
 class UserRole(Base):

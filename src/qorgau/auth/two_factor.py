@@ -26,10 +26,20 @@ from qorgau.auth.service import own_account
 from qorgau.config import Settings
 from qorgau.errors import Conflict, Forbidden, InvalidInput, TooManyAttempts
 from qorgau.i18n import _
+from qorgau.keyring import open_legacy, row_aad
+
+TOTP_SEAL = "totp"  # what a seed is sealed as: keyring.row_aad("totp", user id)
 
 
-def _aad(user: User) -> bytes:
-    return b"totp:" + user.id.bytes
+def _seal_seed(settings: Settings, user: User, secret: str) -> tuple[str, bytes]:
+    """(key id, sealed seed) under the keyring's active key, so `keys rotate` re-seals it."""
+    return settings.keyring.seal_row(TOTP_SEAL, user.id, secret.encode())
+
+
+def _open_seed(settings: Settings, user: User, sealed: bytes) -> str:
+    if user.totp_key_id is None:  # sealed before migration 0015, with the secrets file's key
+        return open_legacy(settings.secrets.secret_box_key, sealed, row_aad(TOTP_SEAL, user.id)).decode()
+    return settings.keyring.open_row(user.totp_key_id, sealed, TOTP_SEAL, user.id).decode()
 
 
 def wrong_code() -> str:
@@ -89,7 +99,7 @@ def confirm_enrolment(
             audit.record(db, actor, "user.two_factor_enrol", "user", user.id, outcome=Outcome.DENIED)
             return InvalidInput(_("The current password is not correct."), field="current_password")
         if old_sealed is not None:
-            old = crypto.unseal(settings.secrets.secret_box_key, old_sealed, _aad(user)).decode()
+            old = _open_seed(settings, user, old_sealed)
             if crypto.totp_matching_step(old, current_code, now.timestamp(), user.totp_last_step) is None:
                 throttle.record(db, user.username, address, now=now, ok=False, factor=throttle.TOTP)
                 audit.record(db, actor, "user.two_factor_enrol", "user", user.id, outcome=Outcome.DENIED)
@@ -105,13 +115,11 @@ def confirm_enrolment(
         unchanged = User.totp_secret_sealed.is_(None)
     else:
         unchanged = User.totp_secret_sealed == old_sealed
+    key_id, sealed = _seal_seed(settings, user, normalised)
     written = db.execute(
         update(User)
         .where(User.id == user.id, unchanged)
-        .values(
-            totp_secret_sealed=crypto.seal(settings.secrets.secret_box_key, normalised.encode(), _aad(user)),
-            totp_last_step=step,
-        )
+        .values(totp_secret_sealed=sealed, totp_key_id=key_id, totp_last_step=step)
         .execution_options(synchronize_session="fetch")
     )
     if written.rowcount != 1:  # type: ignore[attr-defined]
@@ -130,7 +138,7 @@ def verify(db: Session, settings: Settings, actor: Principal, code: str, *, now:
     user = own_account(db, actor)
     if user.totp_secret_sealed is None:
         return False
-    secret = crypto.unseal(settings.secrets.secret_box_key, user.totp_secret_sealed, _aad(user)).decode()
+    secret = _open_seed(settings, user, user.totp_secret_sealed)
     step = crypto.totp_matching_step(secret, code, now.timestamp(), user.totp_last_step)
     ok = step is not None
     throttle.record(db, user.username, actor.address or "", now=now, ok=ok, factor=throttle.TOTP)
@@ -138,6 +146,8 @@ def verify(db: Session, settings: Settings, actor: Principal, code: str, *, now:
         audit.record(db, actor, "session.two_factor", "user", user.id, outcome=Outcome.DENIED)
         return False
     user.totp_last_step = step
+    if user.totp_key_id != settings.keyring.active_id:  # an old key, or the old secret box
+        user.totp_key_id, user.totp_secret_sealed = _seal_seed(settings, user, secret)
     _mark_session_verified(db, actor)
     audit.record(db, actor, "session.two_factor", "user", user.id)
     return True

@@ -5,12 +5,12 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import pool
 
-from qorgau.db import Base, make_engine
-from qorgau.models import load_all
+from qorgau.db import make_engine
 
-load_all()
-target_metadata = Base.metadata
 config = context.config
+# The models' metadata only for autogenerate (qorgau.migrate.alembic_config(url, models=True)): an
+# upgrade runs the migrations alone, which import nothing of the application's models.
+target_metadata = config.attributes.get("target_metadata")
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]

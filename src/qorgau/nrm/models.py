@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from qorgau import rekey
 from qorgau.db import Base, UTCDateTime, string_enum, utcnow, uuid7
 from qorgau.nrm.rules import (
     CaseStatus,
@@ -42,6 +43,11 @@ class Sealed:
 
     key_id: Mapped[str] = mapped_column(String(16))
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Every sealed table of the room re-seals with `keys rotate`; its name is the AAD's table.
+        rekey.register(cls, cls.__dict__["__tablename__"])
 
 
 class Person(Sealed, Base):

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from qorgau.keyring import Keyring
+from qorgau.keyring import Keyring, row_aad
 from qorgau.nrm import names
 from qorgau.nrm.models import PersonKeyKind, Sealed
 
@@ -20,15 +21,53 @@ _DOCUMENT_NOISE = re.compile(r"[\s\-/№.]+")
 
 def aad(table: str, row_id: uuid.UUID) -> bytes:
     """Associated data of a sealed value: its table and row, so it opens nowhere else."""
-    return table.encode() + b":" + row_id.bytes
+    return row_aad(table, row_id)
 
 
 def seal_row(keyring: Keyring, row: Sealed, table: str, row_id: uuid.UUID, value: dict[str, Any]) -> None:
-    row.key_id, row.sealed = keyring.seal_json(value, aad(table, row_id))
+    row.key_id, row.sealed = keyring.seal_row_json(table, row_id, value)
 
 
 def open_row(keyring: Keyring, row: Sealed, table: str, row_id: uuid.UUID) -> dict[str, Any]:
-    return keyring.open_json(row.key_id, row.sealed, aad(table, row_id))
+    return keyring.open_row_json(row.key_id, row.sealed, table, row_id)
+
+
+def person_payload(
+    *,
+    family_name: str,
+    given_name: str,
+    patronymic: str | None = None,
+    other_names: Sequence[str] = (),
+    sex: str = "unknown",
+    birth_date: date | None = None,
+    estimated_age: int | None = None,
+    citizenships: Sequence[str] = (),
+    documents: Sequence[Mapping[str, str]] = (),
+    languages: Sequence[str] = (),
+    contacts: Sequence[Mapping[str, str]] = (),
+    estimated_on: date | None = None,
+) -> dict[str, Any]:
+    """The person as intake seals it, from plain values (no validation; for bulk loaders that
+    have their values from a trusted generator): the dict PersonIn.model_dump(mode="json",
+    exclude_none=True) gives, keys in its order, and "estimated_on" (the day an estimated age
+    was estimated) when there is an estimated age. Documents are {"type", "number",
+    "issuing_country"}, contacts {"kind", "value"}."""
+    person: dict[str, Any] = {"family_name": family_name, "given_name": given_name}
+    if patronymic is not None:
+        person["patronymic"] = patronymic
+    person["other_names"] = list(other_names)
+    person["sex"] = sex
+    if birth_date is not None:
+        person["birth_date"] = birth_date.isoformat()
+    if estimated_age is not None:
+        person["estimated_age"] = estimated_age
+    person["citizenships"] = list(citizenships)
+    person["documents"] = [dict(d) for d in documents]
+    person["languages"] = list(languages)
+    person["contacts"] = [dict(c) for c in contacts]
+    if estimated_age is not None and estimated_on is not None:
+        person["estimated_on"] = estimated_on.isoformat()
+    return person
 
 
 def normal_document_number(number: str) -> str:
