@@ -8,7 +8,7 @@ import pyotp
 from sqlalchemy import select
 
 from qorgau.auth.models import User
-from qorgau.auth.permissions import Role
+from qorgau.permissions import Role
 from tests.support import csrf_from, make_user, sign_in
 
 SECRET_RE = r'data-secret="([A-Z2-7]+)"'

@@ -29,8 +29,6 @@ from qorgau import demo
 from qorgau.audit.models import AuditEvent
 from qorgau.auth import service as auth_service
 from qorgau.auth.models import Agency, User
-from qorgau.auth.permissions import Role
-from qorgau.auth.principal import Principal, system_principal
 from qorgau.auth.schemas import AgencyCreate
 from qorgau.auth.service import principal_for
 from qorgau.config import Settings
@@ -51,6 +49,8 @@ from qorgau.nrm.models import Case, Person, PersonKey, PlanItem
 from qorgau.nrm.rules import CaseStatus
 from qorgau.nrm.schemas import CaseFilter, CaseSearch
 from qorgau.nrm.synthetic import SyntheticCase, generate_cases
+from qorgau.permissions import Role
+from qorgau.principal import Principal, system_principal
 from tests.support import fresh_database, make_user
 
 N = 300

@@ -15,7 +15,6 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from qorgau.auth.permissions import Role
 from qorgau.auth.service import principal_for
 from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker, unit_of_work
@@ -24,6 +23,7 @@ from qorgau.migrate import upgrade
 from qorgau.nrm import rekey, service
 from qorgau.nrm.models import Case, Note, Person
 from qorgau.nrm.schemas import CaseCreate, CaseSearch, DocumentIn, NoteIn, PersonIn
+from qorgau.permissions import Role
 from tests.support import fresh_database, make_user, on_postgres
 
 PEOPLE = [

@@ -13,14 +13,14 @@ import pytest
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from qorgau.auth.permissions import Role
+from qorgau.app import create_app
 from qorgau.config import Settings
 from qorgau.db import make_sessionmaker
 from qorgau.keyring import KEYRING_FILE, add_data_key
 from qorgau.models import load_all
 from qorgau.nrm import people, rekey
 from qorgau.nrm.models import Case, Person
-from qorgau.web.app import create_app
+from qorgau.permissions import Role
 from tests.nrm.test_cases_api import intake
 from tests.support import bearer, make_user
 

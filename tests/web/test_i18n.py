@@ -21,9 +21,9 @@ from babel.messages.pofile import read_po
 from markupsafe import escape
 from starlette.testclient import TestClient
 
-from qorgau.auth.permissions import Role
 from qorgau.config import SUPPORTED_LOCALES
 from qorgau.i18n import LOCALE_DIR, LOCALE_NAMES, translations
+from qorgau.permissions import Role
 from tests.support import csrf_from, make_user, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -270,7 +270,9 @@ def test_a_message_missing_in_a_central_asian_language_falls_back_to_russian(loc
     msgid = "Case worker"
     real = i18n._catalog
     # The language's own catalog lacks everything; Russian's is the real one.
-    monkeypatch.setattr(i18n, "_catalog", lambda loc: gettext.NullTranslations() if loc == locale else real(loc))
+    monkeypatch.setattr(
+        i18n, "_catalog", lambda loc: gettext.NullTranslations() if loc == locale else real(loc)
+    )
     i18n.translations.cache_clear()
     try:
         assert i18n.translations(locale).gettext(msgid) == ru(msgid)

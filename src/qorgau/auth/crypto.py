@@ -1,4 +1,5 @@
-"""Small secrets of the auth room: API and session tokens, sealed TOTP seeds, CSRF tokens."""
+"""Small secrets of the auth room: API and session tokens, sealed TOTP seeds (CSRF tokens are
+the web kit's: qorgau.web.csrf)."""
 
 from __future__ import annotations
 
@@ -57,11 +58,3 @@ def totp_matching_step(secret: str, code: str, at_unix: float, last_step: int | 
         if hmac.compare_digest(totp.at(step * totp.interval), code):
             return step
     return None
-
-
-def csrf_token(mac_key: bytes, binding: str) -> str:
-    return hmac.new(mac_key, b"csrf:" + binding.encode(), hashlib.sha256).hexdigest()
-
-
-def csrf_valid(mac_key: bytes, binding: str, presented: str | None) -> bool:
-    return bool(presented) and hmac.compare_digest(csrf_token(mac_key, binding), presented or "")

@@ -9,8 +9,8 @@ from enum import StrEnum
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from qorgau.auth.permissions import Role
 from qorgau.db import Base, UTCDateTime, string_enum, utcnow, uuid7
+from qorgau.permissions import Role
 
 
 class AgencyKind(StrEnum):

@@ -9,9 +9,9 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from qorgau.auth.models import AgencyKind
-from qorgau.auth.permissions import Permission, Role
 from qorgau.countries import is_country
 from qorgau.i18n import _
+from qorgau.permissions import Permission, Role
 from qorgau.text import Input
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]$")

@@ -44,8 +44,6 @@ from sqlalchemy.orm import Session
 from qorgau import demo
 from qorgau.audit import service as audit
 from qorgau.auth.models import Agency, AgencyKind, User, UserRole
-from qorgau.auth.permissions import Permission, roles_with
-from qorgau.auth.principal import Principal, system_principal
 from qorgau.config import Settings
 from qorgau.db import utcnow, uuid7_block, write_engine
 from qorgau.keyring import NONCE_BYTES
@@ -55,6 +53,8 @@ from qorgau.nrm.people import normal_document_number
 from qorgau.nrm.rules import CaseStatus, ClosureReason
 from qorgau.nrm.schemas import CaseCreate, ContactIn, ContactKind, DocumentIn, DocumentType, PersonIn, Sex
 from qorgau.nrm.synthetic import SyntheticCase, SyntheticPerson, generate_cases
+from qorgau.permissions import Permission, roles_with
+from qorgau.principal import Principal, system_principal
 
 S, R = CaseStatus, ClosureReason
 

@@ -35,13 +35,7 @@ from qorgau.nrm.rules import (
     RightStatus,
     ServiceType,
 )
-
-
-class Sealed:
-    """Columns of a row whose personal part is sealed; the row id is the associated data."""
-
-    key_id: Mapped[str] = mapped_column(String(16))
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+from qorgau.sealing import Sealed
 
 
 class Person(Sealed, Base):

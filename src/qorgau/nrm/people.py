@@ -7,28 +7,19 @@ a search for "Yerzhan" finds "Ержан"; birth dates and document numbers are 
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import date
 from typing import Any
 
 from qorgau.keyring import Keyring
 from qorgau.nrm import names
-from qorgau.nrm.models import PersonKeyKind, Sealed
+from qorgau.nrm.models import PersonKeyKind
+
+# Sealing rows is the kernel's (qorgau.sealing); the NRM's modules reach it here too.
+from qorgau.sealing import aad as aad
+from qorgau.sealing import open_row as open_row
+from qorgau.sealing import seal_row as seal_row
 
 _DOCUMENT_NOISE = re.compile(r"[\s\-/№.]+")
-
-
-def aad(table: str, row_id: uuid.UUID) -> bytes:
-    """Associated data of a sealed value: its table and row, so it opens nowhere else."""
-    return table.encode() + b":" + row_id.bytes
-
-
-def seal_row(keyring: Keyring, row: Sealed, table: str, row_id: uuid.UUID, value: dict[str, Any]) -> None:
-    row.key_id, row.sealed = keyring.seal_json(value, aad(table, row_id))
-
-
-def open_row(keyring: Keyring, row: Sealed, table: str, row_id: uuid.UUID) -> dict[str, Any]:
-    return keyring.open_json(row.key_id, row.sealed, aad(table, row_id))
 
 
 def normal_document_number(number: str) -> str:

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qorgau.db import Base, unit_of_work
 from qorgau.keyring import Keyring
-from qorgau.nrm.models import Sealed
-from qorgau.nrm.people import aad
+from qorgau.sealing import Sealed, aad
 
 
 def sealed_tables() -> list[type[Sealed]]:
