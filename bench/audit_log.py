@@ -49,10 +49,10 @@ def main() -> int:
     from qorgau.audit.models import AuditLeaf
     from qorgau.audit.service import Happening, record_many
     from qorgau.audit.verify import verify_log
-    from qorgau.auth.principal import system_principal
     from qorgau.config import Settings
     from qorgau.db import make_engine, make_sessionmaker, unit_of_work, write_engine
     from qorgau.migrate import upgrade
+    from qorgau.principal import system_principal
 
     settings = Settings()
     engine = make_engine(url)

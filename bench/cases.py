@@ -95,12 +95,14 @@ def drop_database(url: str) -> None:
 
 def load(url: str, data_dir: Path, count: int, seed: int, batch: int, today: date) -> None:
     from qorgau import demo
-    from qorgau.auth.principal import system_principal
+    from qorgau.app import wire_rooms
     from qorgau.config import Settings
     from qorgau.db import make_engine, make_sessionmaker, unit_of_work, write_engine
     from qorgau.demo.bulk import load_synthetic_cases
     from qorgau.migrate import upgrade
+    from qorgau.principal import system_principal
 
+    wire_rooms()
     settings = Settings(data_dir=data_dir, database_url=url)
     engine = make_engine(url)
     try:
@@ -169,9 +171,9 @@ def tokens_and_targets(url: str, data_dir: Path, requests: int, seed: int) -> di
 
     from qorgau.auth import service
     from qorgau.auth.models import User
-    from qorgau.auth.principal import system_principal
     from qorgau.db import make_engine, make_sessionmaker, unit_of_work
     from qorgau.nrm.models import Case
+    from qorgau.principal import system_principal
 
     engine = make_engine(url)
     try:

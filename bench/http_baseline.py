@@ -259,11 +259,11 @@ def _seed(url: str) -> tuple[str, dict[tuple[str, str], int]]:
 
     from qorgau.auth import service
     from qorgau.auth.models import Agency, AgencyKind, ApiToken, User
-    from qorgau.auth.permissions import Role
-    from qorgau.auth.principal import system_principal
     from qorgau.auth.schemas import AgencyCreate, UserCreate
     from qorgau.db import make_engine, make_sessionmaker, unit_of_work
     from qorgau.errors import DomainError
+    from qorgau.permissions import Role
+    from qorgau.principal import system_principal
 
     engine = make_engine(url)
     try:

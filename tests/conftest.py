@@ -19,10 +19,10 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from qorgau.app import create_app
 from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker
 from qorgau.migrate import upgrade
-from qorgau.web.app import create_app
 from tests.support import fresh_database
 
 

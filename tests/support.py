@@ -25,9 +25,9 @@ from starlette.testclient import TestClient
 
 from qorgau.auth import service
 from qorgau.auth.models import Agency, AgencyKind, User
-from qorgau.auth.permissions import Role
-from qorgau.auth.principal import system_principal
 from qorgau.auth.schemas import AgencyCreate, UserCreate
+from qorgau.permissions import Role
+from qorgau.principal import system_principal
 
 TEST_DATABASE_URL = os.environ.get("QORGAU_TEST_DATABASE_URL")
 PASSWORD = "Steppe-Wind-Karagandy-7"

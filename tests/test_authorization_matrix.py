@@ -11,8 +11,9 @@ import uuid
 
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
-from qorgau.auth.deps import public, require, signed_in_pending
-from qorgau.auth.permissions import ROLE_PERMISSIONS, Role
+from qorgau.auth.deps import require, signed_in_pending
+from qorgau.permissions import ROLE_PERMISSIONS, Role
+from qorgau.web.csrf import public
 from tests.support import bearer, csrf_from, make_user
 
 # Routes FastAPI and Starlette add themselves: the OpenAPI document and the static files.

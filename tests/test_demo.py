@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from qorgau import demo
 from qorgau.auth.models import Agency, User
-from qorgau.auth.permissions import Role
-from qorgau.auth.principal import system_principal
 from qorgau.countries import is_country
+from qorgau.permissions import Role
+from qorgau.principal import system_principal
 
 
 def test_demo_covers_every_role_and_the_region(db):

@@ -20,14 +20,14 @@ from sqlalchemy import Engine
 
 from qorgau import __version__
 from qorgau.auth import service
-from qorgau.auth.permissions import Role
-from qorgau.auth.principal import system_principal
 from qorgau.auth.rules import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS
 from qorgau.auth.schemas import UserCreate
 from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker, unit_of_work, write_engine
 from qorgau.errors import DomainError
 from qorgau.migrate import SchemaBehind, ensure_current, upgrade
+from qorgau.permissions import Role
+from qorgau.principal import system_principal
 
 app = typer.Typer(
     help="Qorgau: National Referral Mechanism software against human trafficking.",
@@ -107,7 +107,7 @@ def serve(
     """Serve Qorgau over HTTP. Refuses to start on a database whose schema is behind."""
     import uvicorn
 
-    from qorgau.web.app import create_app
+    from qorgau.app import create_app
 
     settings = Settings()
     _configure_logging(settings)
@@ -189,8 +189,10 @@ def _load_cases(engine: Engine, settings: Settings, count: int) -> None:
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from qorgau.app import wire_rooms
     from qorgau.demo.bulk import NoDemoAgencies, load_synthetic_cases
 
+    wire_rooms()  # a case's reflection period is what the country's law (screening) sets
     console.print(f"Loading {count:,} synthetic cases ...")
     started = time.perf_counter()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())

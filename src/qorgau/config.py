@@ -7,6 +7,7 @@ import json
 import os
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -131,11 +132,22 @@ class Settings(BaseSettings):
         """This node's setting for the country; else what the country's law sets; else the default."""
         if country in self.reflection_period_days:
             return self.reflection_period_days[country]
-        # Imported here: the profiles are the screening room's data, and config is imported first.
-        from qorgau.screening.profiles import profile_for, statutory_reflection_days
-
-        by_law = statutory_reflection_days(profile_for(country))
+        if _statutory_reflection is None:
+            # Never fall back to the default silently: the law's period would be lost.
+            raise RuntimeError("no statutory reflection periods: call qorgau.app.wire_rooms() first")
+        by_law = _statutory_reflection(country)
         return self.default_reflection_period_days if by_law is None else by_law
+
+
+# The reflection period a country's law sets (None where it sets none). The law is the screening
+# room's data (its country profiles); plumbing knows no room, so the composition root hands the
+# lookup over (qorgau.app.wire_rooms).
+_statutory_reflection: Callable[[str], int | None] | None = None
+
+
+def statutory_reflection_from(lookup: Callable[[str], int | None]) -> None:
+    global _statutory_reflection
+    _statutory_reflection = lookup
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,10 @@ class NotAuthenticated(DomainError):
     title = N_("Not signed in")
 
 
+class TwoFactorPending(NotAuthenticated):
+    """Signed in with a password, second factor (or its enrolment) still to do."""
+
+
 class TooManyAttempts(DomainError):
     status = 429
     title = N_("Too many attempts")

@@ -8,25 +8,22 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(url: str, *, models: bool = False) -> Config:
-    """The Alembic configuration. `models=True` hands the models' metadata to the environment,
-    for `command.revision(cfg, autogenerate=True)`; upgrades run without it (migrations never
-    use live models)."""
+def alembic_config(url: str, *, target_metadata: MetaData | None = None) -> Config:
+    """The Alembic configuration. `target_metadata` (the models' metadata, from
+    `qorgau.models.metadata()`) is handed to the environment for
+    `command.revision(cfg, autogenerate=True)`; upgrades run without it (migrations never use
+    live models, and the kernel imports no room's)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     # '%' must be doubled for configparser (a password may hold one).
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    if models:
-        from qorgau.db import Base
-        from qorgau.models import load_all
-
-        load_all()
-        cfg.attributes["target_metadata"] = Base.metadata
+    if target_metadata is not None:
+        cfg.attributes["target_metadata"] = target_metadata
     return cfg
 
 

@@ -27,12 +27,12 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import select
 
+from qorgau.app import create_app
 from qorgau.auth import service
 from qorgau.auth.models import User
-from qorgau.auth.principal import system_principal
 from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker, unit_of_work, write_engine
-from qorgau.web.app import create_app
+from qorgau.principal import system_principal
 from tests.support import demo_database
 
 

@@ -9,8 +9,8 @@ from qorgau.audit.models import AuditEvent, AuditLeaf, Outcome
 from qorgau.auth import service
 from qorgau.auth.deps import AgencyAdmin
 from qorgau.auth.models import Agency
-from qorgau.auth.permissions import Role
 from qorgau.auth.schemas import AgencyCreate
+from qorgau.permissions import Role
 from qorgau.web.deps import DB
 from tests.support import bearer, make_user
 

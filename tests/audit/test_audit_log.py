@@ -10,9 +10,9 @@ from sqlalchemy import func, select, text
 
 from qorgau.audit import log, merkle
 from qorgau.audit.models import AuditEvent, AuditLeaf, AuditLogHead
-from qorgau.auth.permissions import Role
 from qorgau.db import make_engine
 from qorgau.migrate import upgrade
+from qorgau.permissions import Role
 from tests.support import bearer, fresh_database, make_user, register_agencies
 
 
@@ -116,7 +116,7 @@ def test_upgrading_a_database_with_events_makes_them_leaves(tmp_path):
 
 def test_a_batch_of_events_becomes_consecutive_leaves(db):
     from qorgau.audit.service import Happening, record_many
-    from qorgau.auth.principal import system_principal
+    from qorgau.principal import system_principal
 
     before = log.size(db)
     first = record_many(db, system_principal(), [Happening("import.row", "row", str(i)) for i in range(37)])

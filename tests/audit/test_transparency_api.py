@@ -6,7 +6,7 @@ import base64
 
 from qorgau.audit import checkpoint as cp
 from qorgau.audit import log, merkle, transparency
-from qorgau.auth.permissions import Role
+from qorgau.permissions import Role
 from tests.support import bearer, make_user, register_agencies
 
 
@@ -103,8 +103,8 @@ def test_a_starting_node_signs_a_checkpoint_before_its_first_request(settings, e
     # Issue 11 item 16: a fresh node answered 404 until QORGAU_CHECKPOINT_SECONDS had passed.
     from starlette.testclient import TestClient
 
+    from qorgau.app import create_app
     from qorgau.db import make_sessionmaker
-    from qorgau.web.app import create_app
 
     make_user(db, Role.CASE_WORKER)  # the log grows
     db.flush()

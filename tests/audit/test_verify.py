@@ -14,9 +14,9 @@ from qorgau.audit import checkpoint as cp
 from qorgau.audit import transparency
 from qorgau.audit.models import AuditCheckpoint, AuditEvent, AuditLeaf, AuditTreeNode, Outcome
 from qorgau.audit.verify import LogTampered, verify_log
-from qorgau.auth.permissions import Role
 from qorgau.db import utcnow, uuid7
 from qorgau.demo import DEMO_AGENCIES, DEMO_USERS
+from qorgau.permissions import Role
 from tests.support import bearer, fresh_database, make_user, register_agencies
 
 

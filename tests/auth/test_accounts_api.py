@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from qorgau.auth.models import User
 from qorgau.auth.passwords import verify_password
-from qorgau.auth.permissions import Role
+from qorgau.permissions import Role
 from tests.support import bearer, make_user
 
 

@@ -8,7 +8,7 @@ import pyotp
 from sqlalchemy import select
 
 from qorgau.auth.models import Agency
-from qorgau.auth.permissions import Role
+from qorgau.permissions import Role
 from tests.support import csrf_from, make_user, sign_in
 
 

@@ -10,8 +10,8 @@ import httpx
 from sqlalchemy import select, update
 
 from qorgau.auth.models import ApiToken
-from qorgau.auth.permissions import Role
 from qorgau.db import utcnow
+from qorgau.permissions import Role
 from tests.support import bearer, demo_server, make_user
 
 

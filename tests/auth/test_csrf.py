@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from qorgau.auth.models import Agency
-from qorgau.auth.permissions import Role
+from qorgau.permissions import Role
 from tests.support import bearer, csrf_from, make_user, sign_in
 
 NEW_AGENCY = {"code": "KG-NGO-CSRF", "name": "Crisis centre", "country": "KG", "kind": "ngo"}

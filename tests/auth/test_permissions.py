@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qorgau.auth.permissions import ROLE_PERMISSIONS, TWO_FACTOR_REQUIRED, Permission, Role, roles_with
+from qorgau.permissions import ROLE_PERMISSIONS, TWO_FACTOR_REQUIRED, Permission, Role, roles_with
 
 
 def test_every_role_has_a_row_and_can_manage_its_own_account():

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from qorgau.auth.models import WebSession
-from qorgau.auth.permissions import Role
 from qorgau.db import utcnow
+from qorgau.permissions import Role
 from tests.support import PASSWORD, csrf_from, make_user, sign_in
 
 
@@ -95,7 +95,7 @@ def test_address_is_throttled_across_accounts(client, db):
 
 def test_disabled_account_cannot_sign_in_and_loses_its_sessions(client, db):
     from qorgau.auth import service
-    from qorgau.auth.principal import system_principal
+    from qorgau.principal import system_principal
 
     user = make_user(db, Role.CASE_WORKER)
     assert sign_in(client, user.username).status_code == 303

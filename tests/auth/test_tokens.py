@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from qorgau.auth import service
 from qorgau.auth.models import ApiToken
-from qorgau.auth.permissions import Role
-from qorgau.auth.principal import system_principal
+from qorgau.permissions import Role
+from qorgau.principal import system_principal
 from tests.support import bearer, make_user
 
 

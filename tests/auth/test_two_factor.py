@@ -15,12 +15,12 @@ from sqlalchemy import Connection, select
 from starlette.testclient import TestClient
 
 from qorgau import rekey
+from qorgau.app import create_app
 from qorgau.auth.models import User
-from qorgau.auth.permissions import Role
 from qorgau.config import Settings
 from qorgau.db import make_sessionmaker
 from qorgau.keyring import KEYRING_ENV, Keyring, add_data_key
-from qorgau.web.app import create_app
+from qorgau.permissions import Role
 from tests.support import csrf_from, make_user, sign_in
 
 SECRET_RE = r'data-secret="([A-Z2-7]+)"'

@@ -8,8 +8,8 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from qorgau.audit.models import AuditEvent
-from qorgau.auth.permissions import Role
 from qorgau.fund.models import FundPosting
+from qorgau.permissions import Role
 from tests.support import bearer, make_user
 
 ACCOUNTS = [

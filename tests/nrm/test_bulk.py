@@ -30,8 +30,6 @@ from qorgau import demo
 from qorgau.audit.models import AuditEvent
 from qorgau.auth import service as auth_service
 from qorgau.auth.models import Agency, User
-from qorgau.auth.permissions import Role
-from qorgau.auth.principal import Principal, system_principal
 from qorgau.auth.schemas import AgencyCreate
 from qorgau.auth.service import principal_for
 from qorgau.config import Settings
@@ -53,6 +51,8 @@ from qorgau.nrm import people, rules, service
 from qorgau.nrm.models import Case, Person, PersonKey, PlanItem
 from qorgau.nrm.rules import CaseStatus
 from qorgau.nrm.schemas import CaseFilter, CaseSearch
+from qorgau.permissions import Role
+from qorgau.principal import Principal, system_principal
 from tests.support import fresh_database, make_user
 
 # Under pytest-xdist (scripts/test) this module's tests stay on one worker, which builds the

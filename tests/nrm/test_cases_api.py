@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from qorgau.audit.models import AuditEvent
 from qorgau.auth.models import AgencyKind
-from qorgau.auth.permissions import Role
 from qorgau.nrm.models import Case, Person
+from qorgau.permissions import Role
 from tests.support import bearer, ensure_agency, make_user
 
 

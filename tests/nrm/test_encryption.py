@@ -16,7 +16,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from qorgau import rekey
-from qorgau.auth.permissions import Role
 from qorgau.auth.service import principal_for
 from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker, unit_of_work
@@ -25,6 +24,7 @@ from qorgau.migrate import upgrade
 from qorgau.nrm import service
 from qorgau.nrm.models import Case, Note, Person
 from qorgau.nrm.schemas import CaseCreate, CaseSearch, DocumentIn, NoteIn, PersonIn
+from qorgau.permissions import Role
 from tests.support import fresh_database, make_user, on_postgres
 
 PEOPLE = [

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from qorgau.auth.models import AgencyKind
-from qorgau.auth.permissions import Role
 from qorgau.nrm import pages
 from qorgau.nrm.models import Case, Person
+from qorgau.permissions import Role
 from tests.support import bearer, csrf_from, ensure_agency, make_user, sign_in
 
 PERSON = {

@@ -13,7 +13,6 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from qorgau.auth.permissions import Permission
 from qorgau.nrm.rules import (
     ACTION_PERMISSION,
     ACTIVE_REFERRAL,
@@ -47,6 +46,7 @@ from qorgau.nrm.rules import (
     next_status,
     reflection_end,
 )
+from qorgau.permissions import Permission
 
 S, A, C = CaseStatus, CaseAction, ClosureReason
 TODAY = date(2025, 6, 15)

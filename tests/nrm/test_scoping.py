@@ -13,8 +13,6 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 
 from qorgau.auth.models import AgencyKind
-from qorgau.auth.permissions import Permission, Role
-from qorgau.auth.principal import Principal
 from qorgau.auth.service import principal_for
 from qorgau.db import utcnow, uuid7
 from qorgau.errors import Forbidden, NotFound
@@ -22,6 +20,8 @@ from qorgau.nrm import people, service
 from qorgau.nrm.models import BreakGlass, Case, Referral
 from qorgau.nrm.rules import ReferralStatus, ServiceType
 from qorgau.nrm.schemas import CaseCreate, CaseFilter, CaseSearch, PersonIn
+from qorgau.permissions import Permission, Role
+from qorgau.principal import Principal
 from tests.support import ensure_agency, make_user
 
 AGENCIES = ["KZ-NGO-SC1", "KZ-SHL-SC2", "KZ-POL-SC3"]

@@ -3,7 +3,7 @@ officer can record, and the countries' legal profiles side by side."""
 
 from __future__ import annotations
 
-from qorgau.auth.permissions import Role
+from qorgau.permissions import Role
 from tests.support import bearer, make_user
 
 ADULT_LABOUR_DECEPTION = [

@@ -9,7 +9,7 @@ import uuid
 from sqlalchemy import select
 
 from qorgau.auth.models import AgencyKind
-from qorgau.auth.permissions import Role
+from qorgau.permissions import Role
 from qorgau.screening import rules
 from qorgau.screening.models import ScreeningRecord
 from qorgau.screening.ruleset import load_ruleset

@@ -13,8 +13,8 @@ from pathlib import Path
 from babel.messages.extract import extract_from_file
 from babel.messages.frontend import parse_mapping_cfg
 
-from qorgau.auth.permissions import Role
 from qorgau.i18n import translations, use_locale
+from qorgau.permissions import Role
 from qorgau.screening.catalog import extract_ruleset, indicator_hint, indicator_label
 from qorgau.screening.ruleset import RULESET_DIR, current_ruleset
 from tests.support import bearer, make_user

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from qorgau.audit.models import AuditEvent
-from qorgau.auth.permissions import Role
 from qorgau.nrm import people
+from qorgau.permissions import Role
 from qorgau.screening import drafts, record_pdf
 from qorgau.screening.models import ScreeningDraft, ScreeningRecord
 from qorgau.screening.record_pdf import RecordValues, build_record_pdf

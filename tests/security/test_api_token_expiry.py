@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from qorgau.auth.models import ApiToken
-from qorgau.auth.permissions import Role
 from qorgau.db import utcnow
+from qorgau.permissions import Role
 from tests.support import PASSWORD, bearer, csrf_from, make_user, sign_in
 
 NEW_PASSWORD = "Another-Long-Password-42"

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from qorgau.audit.models import AuditEvent
 from qorgau.auth.models import AgencyKind
-from qorgau.auth.permissions import Role
 from qorgau.nrm.models import Case, CaseHistory, Consent, Note, PlanItem, Referral, Right
+from qorgau.permissions import Role
 from qorgau.screening.models import ScreeningDraft, ScreeningRecord
 from tests.nrm.test_cases_api import intake
 from tests.support import PASSWORD, bearer, csrf_from, ensure_agency, make_user, sign_in

@@ -22,10 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from qorgau.auth import passwords, service
-from qorgau.auth.permissions import Role
 from qorgau.db import make_engine, make_sessionmaker, utcnow
 from qorgau.errors import TooManyAttempts
 from qorgau.nrm.models import Case
+from qorgau.permissions import Role
 from tests.support import PASSWORD as TEST_PASSWORD
 from tests.support import bearer, csrf_from, fresh_database, live_server, make_user, sign_in
 

@@ -9,7 +9,7 @@ import re
 import pyotp
 import pytest
 
-from qorgau.auth.permissions import Role
+from qorgau.permissions import Role
 from tests.support import PASSWORD, csrf_from, make_user, sign_in
 
 SECRET_RE = r'data-secret="([A-Z2-7]+)"'

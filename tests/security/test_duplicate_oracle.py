@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
+from qorgau.app import create_app
 from qorgau.audit.models import AuditEvent
 from qorgau.auth.models import AgencyKind
-from qorgau.auth.permissions import Role
 from qorgau.db import make_sessionmaker
 from qorgau.nrm import rules
 from qorgau.nrm.models import Case
-from qorgau.web.app import create_app
+from qorgau.permissions import Role
 from tests.nrm.test_cases_api import intake
 from tests.support import bearer, ensure_agency, make_user
 

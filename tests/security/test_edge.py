@@ -19,12 +19,12 @@ import pytest
 from sqlalchemy import select, text
 from starlette.testclient import TestClient
 
+from qorgau.app import create_app
 from qorgau.audit.models import AuditEvent
-from qorgau.auth.permissions import Role
 from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker
 from qorgau.keyring import KEYRING_FILE
-from qorgau.web.app import create_app
+from qorgau.permissions import Role
 from qorgau.web.edge import DEFAULT_BODY_LIMIT
 from tests.nrm.test_cases_api import intake
 from tests.support import bearer, fresh_database, live_server, make_user, on_postgres
@@ -190,7 +190,7 @@ def _assert_security_headers(response: Any, *, no_store: bool = True) -> None:
 
 
 def test_every_answer_carries_the_security_headers(app, client, db):
-    from qorgau.auth.deps import Public
+    from qorgau.web.csrf import Public
 
     @app.get("/test-only/boom", dependencies=[Public])
     def boom() -> None:

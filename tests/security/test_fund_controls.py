@@ -10,8 +10,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from qorgau.auth.permissions import Role
-from qorgau.auth.principal import Principal
 from qorgau.auth.service import principal_for
 from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker, unit_of_work, utcnow, write_engine
@@ -20,6 +18,8 @@ from qorgau.fund import service
 from qorgau.fund.models import FundPosting, FundTransaction
 from qorgau.fund.schemas import AccountCreate, TransactionCreate
 from qorgau.migrate import upgrade
+from qorgau.permissions import Role
+from qorgau.principal import Principal
 from tests.fund import test_ledger_api as ledger
 from tests.support import fresh_database, make_user
 

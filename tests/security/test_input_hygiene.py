@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from qorgau.audit.models import AuditEvent
 from qorgau.auth.models import AgencyKind
-from qorgau.auth.permissions import Role
 from qorgau.auth.schemas import AgencyCreate, PasswordChange, TokenCreate, UserCreate
 from qorgau.fund.schemas import AccountCreate, ReversalCreate, TransactionCreate
 from qorgau.nrm.models import Case, Note, Person
+from qorgau.permissions import Role
 from qorgau.text import Input
 from tests.nrm.test_cases_api import intake
 from tests.support import bearer, ensure_agency, make_user

@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from qorgau import rekey
-from qorgau.auth.permissions import Role
+from qorgau.app import create_app
 from qorgau.config import Settings
 from qorgau.db import make_sessionmaker
 from qorgau.keyring import KEYRING_FILE, add_data_key
 from qorgau.models import load_all
 from qorgau.nrm import people
 from qorgau.nrm.models import Case, Person
-from qorgau.web.app import create_app
+from qorgau.permissions import Role
 from tests.nrm.test_cases_api import intake
 from tests.support import bearer, make_user
 

@@ -16,9 +16,9 @@ from qorgau.audit import log, transparency
 from qorgau.audit import service as audit
 from qorgau.audit.models import AuditLogHead
 from qorgau.audit.verify import verify_log
-from qorgau.auth.permissions import Role
-from qorgau.auth.principal import Principal
 from qorgau.db import utcnow
+from qorgau.permissions import Role
+from qorgau.principal import Principal
 from tests.support import bearer, make_user, register_agencies
 
 # What an attacker would try: the details the application writes, from a small dictionary.

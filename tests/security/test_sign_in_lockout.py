@@ -10,7 +10,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from qorgau.auth.models import SignInAttempt
-from qorgau.auth.permissions import Role
+from qorgau.permissions import Role
 from tests.support import make_user, sign_in
 
 # Documentation addresses (RFC 5737).

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from qorgau.auth.models import User
-from qorgau.auth.permissions import Role
+from qorgau.permissions import Role
 from tests.support import PASSWORD, csrf_from, make_user, sign_in
 
 SECRET_RE = r'data-secret="([A-Z2-7]+)"'

@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from qorgau.audit.models import AuditEvent, Outcome
 from qorgau.auth.models import User
-from qorgau.auth.permissions import Role
+from qorgau.permissions import Role
 from tests.nrm.test_cases_api import intake
 from tests.support import PASSWORD, bearer, ensure_agency, make_user, sign_in
 

@@ -3,7 +3,7 @@ submitted value, always the request id."""
 
 from __future__ import annotations
 
-from qorgau.auth.permissions import Role
+from qorgau.permissions import Role
 from tests.support import bearer, make_user, sign_in
 
 
@@ -49,7 +49,7 @@ def test_malformed_json_is_a_422_not_a_500(client, db):
 
 
 def test_an_unexpected_error_shows_no_stack_trace_and_logs_it_with_the_request_id(app, client, db, caplog):
-    from qorgau.auth.deps import Public
+    from qorgau.web.csrf import Public
 
     @app.get("/test-only/explode", dependencies=[Public])
     def explode() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
+from qorgau.app import create_app
 from qorgau.db import make_engine
-from qorgau.web.app import create_app
 
 
 def test_healthz_and_readyz(client):

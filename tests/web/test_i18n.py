@@ -21,9 +21,9 @@ from babel.messages.pofile import read_po
 from markupsafe import escape
 from starlette.testclient import TestClient
 
-from qorgau.auth.permissions import Role
 from qorgau.config import SUPPORTED_LOCALES
 from qorgau.i18n import LOCALE_DIR, LOCALE_NAMES, translations
+from qorgau.permissions import Role
 from tests.support import csrf_from, make_user, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]

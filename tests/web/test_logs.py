@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from qorgau.auth.permissions import Role
+from qorgau.permissions import Role
 from tests.support import PASSWORD, bearer, csrf_from, make_user, sign_in
 
 

@@ -35,9 +35,9 @@ from qorgau.audit.entry import (
     v2_pseudonym,
 )
 from qorgau.audit.models import AuditEvent, AuditLeaf
-from qorgau.auth.principal import Principal
 from qorgau.errors import NotFound
 from qorgau.i18n import _
+from qorgau.principal import Principal
 
 REVEAL_ACTION = "audit.reveal"
 PROVE_RECORD_ACTION = "audit.prove_record"

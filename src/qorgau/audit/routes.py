@@ -10,9 +10,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse
 
 from qorgau.audit import transparency
-from qorgau.auth.deps import Public
 from qorgau.errors import InvalidInput, NotFound
 from qorgau.i18n import _
+from qorgau.web.csrf import Public
 from qorgau.web.deps import DB, AppSettings
 from qorgau.web.edge import limit_body
 from qorgau.web.problems import PROBLEM_RESPONSES

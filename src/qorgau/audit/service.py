@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from qorgau.audit import log
 from qorgau.audit.entry import SECRET_BYTES
 from qorgau.audit.models import AUDIT_EVENTS, AuditEvent, Outcome
-from qorgau.auth.principal import Principal
 from qorgau.db import insert_rows, utcnow, uuid7_block
+from qorgau.errors import AuditNote
+from qorgau.principal import Principal
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,20 @@ def record(
     """Record one event; returns its id."""
     (event_id,) = record_many(db, actor, [Happening(action, object_type, object_id, outcome, details)])
     return event_id
+
+
+def record_refusal(db: Session, note: AuditNote) -> None:
+    """Write what a refused request asked to keep (errors.AuditNote), after its rollback. The
+    composition root hands this to the web kit (web.deps.write_audit_notes_with)."""
+    record(
+        db,
+        note.actor,
+        note.action,
+        note.object_type,
+        note.object_id,
+        outcome=Outcome.DENIED,
+        details=note.details,
+    )
 
 
 _EVENT_COLUMNS = (

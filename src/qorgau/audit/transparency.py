@@ -14,10 +14,10 @@ from qorgau.audit import checkpoint as cp
 from qorgau.audit import log
 from qorgau.audit import service as audit
 from qorgau.audit.models import AuditCheckpoint, AuditCosignature, AuditEvent, AuditLeaf
-from qorgau.auth.principal import system_principal
 from qorgau.config import Settings
 from qorgau.errors import Forbidden, InvalidInput, NotFound
 from qorgau.i18n import _
+from qorgau.principal import system_principal
 
 MAX_ENTRIES = 1000
 

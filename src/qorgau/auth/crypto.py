@@ -1,5 +1,5 @@
-"""Small secrets of the auth room: API and session tokens, TOTP seeds and codes, CSRF tokens.
-(TOTP seeds are sealed with the keyring, like every other sealed value: see auth.service.)"""
+"""Small secrets of the auth room: API and session tokens, TOTP seeds and codes (the seeds are
+sealed with the keyring, see auth.two_factor; CSRF tokens are the web kit's: qorgau.web.csrf)."""
 
 from __future__ import annotations
 
@@ -75,14 +75,3 @@ def totp_matching_step(secret: str, code: str, at_unix: float, last_step: int | 
         if hmac.compare_digest(totp.at(step * totp.interval), code):
             return step
     return None
-
-
-def csrf_token(mac_key: bytes, binding: str) -> str:
-    return hmac.new(mac_key, b"csrf:" + binding.encode(), hashlib.sha256).hexdigest()
-
-
-def csrf_valid(mac_key: bytes, binding: str, presented: str | None) -> bool:
-    # compare_digest refuses non-ASCII text with a TypeError: such a token is simply wrong.
-    if not presented or not presented.isascii():
-        return False
-    return hmac.compare_digest(csrf_token(mac_key, binding), presented)

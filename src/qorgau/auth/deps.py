@@ -4,7 +4,7 @@ Every route has exactly one access declaration among its dependencies:
 - `require(Permission.X)`: a signed-in principal (two-factor done) holding permission X;
 - `signed_in_pending`: a principal that passed the password step but perhaps not yet the
   second factor (only the two-factor pages and sign-out);
-- `public`: anyone.
+- `Public` (qorgau.web.csrf): anyone.
 The authorization-matrix test walks the route table and fails on a route without one.
 """
 
@@ -18,70 +18,19 @@ from fastapi import Depends, Request
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from qorgau.auth import crypto, service
-from qorgau.auth.permissions import Permission
-from qorgau.auth.principal import Principal
+from qorgau.auth import service
 from qorgau.db import read_connection, unit_of_work, utcnow
-from qorgau.errors import AuditNote, Forbidden, NotAuthenticated
+from qorgau.errors import AuditNote, Forbidden, NotAuthenticated, TwoFactorPending
 from qorgau.i18n import _
-
-SESSION_COOKIE = "qorgau_session"
-ANON_COOKIE = "qorgau_anon"
-CSRF_HEADER = "x-csrf-token"
-CSRF_FIELD = "csrf_token"
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+from qorgau.permissions import Permission
+from qorgau.principal import Principal
+from qorgau.web.csrf import SESSION_COOKIE, check_csrf
 
 log = logging.getLogger("qorgau.auth")
 
 
-class TwoFactorPending(NotAuthenticated):
-    """Signed in with a password, second factor (or its enrolment) still to do."""
-
-
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
-
-
-# What a page of another site can send without asking first (a "simple" request).
-FORM_MEDIA_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})
-
-
-def media_type(content_type: str) -> str:
-    """The media type of a Content-Type header, without parameters, in lower case
-    ("Multipart/Form-Data; boundary=x" -> "multipart/form-data")."""
-    return content_type.partition(";")[0].strip().lower()
-
-
-def csrf_binding(request: Request) -> str | None:
-    """What this request's CSRF token is bound to: the session, or the anonymous cookie."""
-    raw = request.cookies.get(SESSION_COOKIE)
-    if raw:
-        return "s:" + crypto.token_hash(raw).hex()
-    anon = request.cookies.get(ANON_COOKIE)
-    return "a:" + anon if anon else None
-
-
-async def check_csrf(request: Request) -> None:
-    """Refuse a state-changing request from a browser form unless it carries the token that
-    only our own pages know. Bearer-token calls carry no ambient credentials and need none."""
-    if request.method in SAFE_METHODS or request.headers.get("authorization"):
-        return
-    is_form = media_type(request.headers.get("content-type", "")) in FORM_MEDIA_TYPES
-    if SESSION_COOKIE not in request.cookies and not is_form:
-        # No session to ride on and no form a page could have posted (forms include text/plain
-        # ones, which any site can send): a machine calling a public endpoint, such as a
-        # witness handing in a co-signature, has nothing to forge.
-        return
-    binding = csrf_binding(request)
-    presented = request.headers.get(CSRF_HEADER)
-    if presented is None and is_form:
-        form = await request.form()
-        value = form.get(CSRF_FIELD)
-        presented = value if isinstance(value, str) else None
-    if binding is None or not crypto.csrf_valid(
-        request.app.state.settings.secrets.mac_key, binding, presented
-    ):
-        raise Forbidden(_("The form expired or did not come from Qorgau. Reload the page and try again."))
 
 
 def _look_up(request: Request, now: datetime) -> service.Authentication | None:
@@ -189,14 +138,6 @@ async def signed_in_pending(request: Request) -> Principal:
     return principal
 
 
-async def public(request: Request) -> None:
-    """Declares a route open to anyone (still CSRF-checked when it changes state). Its GETs
-    read on the read path (web.deps.reads_only): they have no principal, so nothing to audit."""
-    request.state.public_route = True
-    await check_csrf(request)
-
-
-Public = Depends(public)
 PendingPrincipal = Annotated[Principal, Depends(signed_in_pending)]
 
 

@@ -12,13 +12,13 @@ from starlette.responses import Response
 
 from qorgau.auth import grants
 from qorgau.auth.deps import require
+from qorgau.auth.labels import agency_kind_label, role_label
 from qorgau.auth.models import Grant, GrantKind
-from qorgau.auth.permissions import Permission
-from qorgau.auth.principal import Principal
 from qorgau.auth.schemas import GrantRefusal
 from qorgau.errors import DomainError
 from qorgau.i18n import _
-from qorgau.labels import agency_kind_label, role_label
+from qorgau.permissions import Permission
+from qorgau.principal import Principal
 from qorgau.web.deps import DB, AppSettings, roll_back
 from qorgau.web.render import render
 

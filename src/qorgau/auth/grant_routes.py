@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends
 from qorgau.auth import grants
 from qorgau.auth.deps import require
 from qorgau.auth.models import GrantStatus
-from qorgau.auth.permissions import Permission
-from qorgau.auth.principal import Principal
 from qorgau.auth.schemas import GrantOut, GrantRefusal
+from qorgau.permissions import Permission
+from qorgau.principal import Principal
 from qorgau.web.deps import DB, AppSettings
 from qorgau.web.problems import PROBLEM_RESPONSES
 

@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 
 from qorgau.audit import service as audit
 from qorgau.auth.models import Agency, Grant, GrantKind, GrantStatus, User, UserRole, WebSession
-from qorgau.auth.permissions import POWERFUL_ROLES, TWO_FACTOR_REQUIRED, Permission, Role
-from qorgau.auth.principal import Principal
 from qorgau.config import get_settings
 from qorgau.db import utcnow
 from qorgau.errors import AuditNote, Conflict, Forbidden, NotFound
 from qorgau.i18n import _
+from qorgau.permissions import POWERFUL_ROLES, TWO_FACTOR_REQUIRED, Permission, Role
+from qorgau.principal import Principal
 
 # --- pure rules ------------------------------------------------------------------------------
 

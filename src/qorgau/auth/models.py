@@ -10,8 +10,8 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qorgau import rekey
-from qorgau.auth.permissions import Role
 from qorgau.db import Base, UTCDateTime, string_enum, utcnow, uuid7
+from qorgau.permissions import Role
 
 
 class AgencyKind(StrEnum):

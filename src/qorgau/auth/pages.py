@@ -15,24 +15,23 @@ from qorgau.auth import crypto, service
 from qorgau.auth import two_factor as second_factor
 from qorgau.auth.crypto import totp_uri
 from qorgau.auth.deps import (
-    SESSION_COOKIE,
     AccountHolder,
     AgencyAdmin,
     AgencyReader,
     PendingPrincipal,
-    Public,
     UserAdmin,
     client_address,
 )
+from qorgau.auth.labels import agency_kind_label, role_label
 from qorgau.auth.models import AgencyKind
-from qorgau.auth.permissions import Permission as P
-from qorgau.auth.permissions import Role
 from qorgau.auth.rules import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS
 from qorgau.auth.schemas import AgencyCreate, TokenCreate, UserCreate
 from qorgau.db import utcnow
 from qorgau.errors import DomainError, TooManyAttempts
 from qorgau.i18n import _
-from qorgau.labels import agency_kind_label, role_label
+from qorgau.permissions import Permission as P
+from qorgau.permissions import Role
+from qorgau.web.csrf import SESSION_COOKIE, Public
 from qorgau.web.deps import DB, AppSettings, roll_back
 from qorgau.web.render import render
 from qorgau.web.requestctx import LANG_COOKIE

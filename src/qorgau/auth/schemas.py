@@ -9,10 +9,10 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from qorgau.auth.models import AgencyKind, GrantKind, GrantStatus
-from qorgau.auth.permissions import Permission, Role
 from qorgau.auth.rules import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS
 from qorgau.countries import is_country
 from qorgau.i18n import _
+from qorgau.permissions import Permission, Role
 from qorgau.text import Input
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]$")

@@ -23,14 +23,14 @@ from qorgau.auth.passwords import (
     policy_problems,
     verify_password,
 )
-from qorgau.auth.permissions import TWO_FACTOR_REQUIRED, Permission, Role
-from qorgau.auth.principal import Principal
 from qorgau.auth.rules import TOKEN_MAX_DAYS, session_expiry, token_lifetime
 from qorgau.auth.schemas import AgencyCreate, MeOut, UserCreate, UserOut
 from qorgau.config import Settings
 from qorgau.db import read_connection, utcnow
 from qorgau.errors import AuditNote, Conflict, InvalidInput, NotFound, TooManyAttempts
 from qorgau.i18n import _
+from qorgau.permissions import TWO_FACTOR_REQUIRED, Permission, Role
+from qorgau.principal import Principal
 
 # --- who sees what --------------------------------------------------------------------------
 

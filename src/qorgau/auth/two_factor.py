@@ -21,12 +21,12 @@ from qorgau.audit.models import Outcome
 from qorgau.auth import crypto, throttle
 from qorgau.auth.models import User, WebSession
 from qorgau.auth.passwords import verify_password
-from qorgau.auth.principal import Principal
 from qorgau.auth.service import own_account
 from qorgau.config import Settings
 from qorgau.errors import Conflict, Forbidden, InvalidInput, TooManyAttempts
 from qorgau.i18n import _
 from qorgau.keyring import open_legacy, row_aad
+from qorgau.principal import Principal
 
 TOTP_SEAL = "totp"  # what a seed is sealed as: keyring.row_aad("totp", user id)
 

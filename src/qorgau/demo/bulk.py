@@ -34,7 +34,6 @@ from sqlalchemy import Connection, Engine, Table, insert, text
 from sqlalchemy.orm import Session
 
 from qorgau.audit import service as audit
-from qorgau.auth.principal import Principal, system_principal
 from qorgau.config import Settings
 from qorgau.db import utcnow, write_engine
 from qorgau.demo.rows import (
@@ -51,6 +50,7 @@ from qorgau.demo.rows import (
 from qorgau.demo.synthetic import generate_cases
 from qorgau.nrm import service
 from qorgau.nrm.models import Case, Person, PersonKey, PlanItem, PlanItemKind
+from qorgau.principal import Principal, system_principal
 
 __all__ = [
     "CASE_AGENCY_KINDS",

@@ -22,7 +22,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.auth.models import Agency, AgencyKind, User, UserRole
-from qorgau.auth.permissions import Permission, roles_with
 from qorgau.config import Settings
 from qorgau.db import uuid7_block
 from qorgau.demo.setup import DEMO_AGENCIES
@@ -33,6 +32,7 @@ from qorgau.nrm.models import Case, Person, PersonKeyKind, PlanItem
 from qorgau.nrm.people import normal_document_number
 from qorgau.nrm.rules import CaseStatus, ClosureReason
 from qorgau.nrm.schemas import CaseCreate, ContactIn, ContactKind, DocumentIn, DocumentType, PersonIn, Sex
+from qorgau.permissions import Permission, roles_with
 
 S, R = CaseStatus, ClosureReason
 # The tables whose rows carry sealed parts (their names are the sealed values' associated data).

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from qorgau.auth import service
 from qorgau.auth.models import AgencyKind, User
-from qorgau.auth.permissions import Role
-from qorgau.auth.principal import Principal
 from qorgau.auth.schemas import AgencyCreate, UserCreate
+from qorgau.permissions import Role
+from qorgau.principal import Principal
 
 K = AgencyKind
 

@@ -10,11 +10,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
-from qorgau.auth.deps import Public, require
-from qorgau.auth.permissions import Permission
-from qorgau.auth.principal import Principal
+from qorgau.auth.deps import require
 from qorgau.fund import service
 from qorgau.fund.schemas import AccountCreate, AccountOut, ReversalCreate, TransactionCreate, TransactionOut
+from qorgau.permissions import Permission
+from qorgau.principal import Principal
+from qorgau.web.csrf import Public
 from qorgau.web.deps import DB, AppSettings
 from qorgau.web.problems import PROBLEM_RESPONSES
 from qorgau.web.render import render

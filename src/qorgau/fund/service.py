@@ -16,8 +16,6 @@ from sqlalchemy.orm import Session, aliased
 from qorgau.audit import service as audit
 from qorgau.audit.transparency import latest_checkpoint
 from qorgau.auth import service as auth_service
-from qorgau.auth.permissions import Permission
-from qorgau.auth.principal import Principal
 from qorgau.config import Settings
 from qorgau.db import utcnow
 from qorgau.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -25,6 +23,8 @@ from qorgau.fund import rules
 from qorgau.fund.models import FundAccount, FundPosting, FundTransaction, TransactionKind, TransactionStatus
 from qorgau.fund.schemas import AccountCreate, PostingOut, TransactionCreate, TransactionOut
 from qorgau.i18n import _
+from qorgau.permissions import Permission
+from qorgau.principal import Principal
 
 
 def to_minor(amount: Decimal, currency: str) -> int:

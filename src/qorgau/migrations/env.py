@@ -8,8 +8,9 @@ from sqlalchemy import pool
 from qorgau.db import make_engine
 
 config = context.config
-# The models' metadata only for autogenerate (qorgau.migrate.alembic_config(url, models=True)): an
-# upgrade runs the migrations alone, which import nothing of the application's models.
+# The models' metadata only for autogenerate
+# (qorgau.migrate.alembic_config(url, target_metadata=qorgau.models.metadata())): an upgrade
+# runs the migrations alone, which import nothing of the application's models.
 target_metadata = config.attributes.get("target_metadata")
 
 

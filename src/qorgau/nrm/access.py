@@ -23,12 +23,12 @@ from typing import Literal
 
 from sqlalchemy import ColumnElement, Select, case, exists, false, literal, or_, select
 
-from qorgau.auth.permissions import Permission, Role
-from qorgau.auth.principal import Principal
 from qorgau.errors import AuditNote, Forbidden, NotFound
 from qorgau.i18n import _
 from qorgau.nrm.models import BreakGlass, Case, Referral
 from qorgau.nrm.rules import ACTIVE_REFERRAL
+from qorgau.permissions import Permission, Role
+from qorgau.principal import Principal
 
 Access = Literal["full", "referral", "break_glass"]
 

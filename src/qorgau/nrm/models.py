@@ -24,7 +24,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from qorgau import rekey
 from qorgau.db import Base, UTCDateTime, string_enum, utcnow, uuid7
 from qorgau.nrm.rules import (
     CaseStatus,
@@ -36,18 +35,7 @@ from qorgau.nrm.rules import (
     RightStatus,
     ServiceType,
 )
-
-
-class Sealed:
-    """Columns of a row whose personal part is sealed; the row id is the associated data."""
-
-    key_id: Mapped[str] = mapped_column(String(16))
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # Every sealed table of the room re-seals with `keys rotate`; its name is the AAD's table.
-        rekey.register(cls, cls.__dict__["__tablename__"])
+from qorgau.sealing import Sealed
 
 
 class Person(Sealed, Base):

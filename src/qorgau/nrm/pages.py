@@ -31,14 +31,12 @@ from starlette.responses import Response
 from qorgau.auth import service as auth_service
 from qorgau.auth.deps import require
 from qorgau.auth.models import Agency
-from qorgau.auth.permissions import Permission
-from qorgau.auth.principal import Principal
 from qorgau.countries import country_name, is_country
 from qorgau.db import utcnow
 from qorgau.errors import DomainError
 from qorgau.i18n import _, current_locale, ngettext
-from qorgau.labels import nrm_label
 from qorgau.nrm import access, rules, service
+from qorgau.nrm.labels import nrm_label
 from qorgau.nrm.rules import CaseAction, CaseStatus, ReferralAction, ReferralStatus
 from qorgau.nrm.schemas import (
     CaseCommandIn,
@@ -58,6 +56,8 @@ from qorgau.nrm.schemas import (
     RightIn,
     TaskIn,
 )
+from qorgau.permissions import Permission
+from qorgau.principal import Principal
 from qorgau.web.deps import DB, AppSettings, roll_back
 from qorgau.web.render import go_to, is_htmx, private, render, see_other
 
@@ -603,19 +603,6 @@ def _action_forms(case: CaseOut, principal: Principal) -> list[dict[str, Any]]:
     return forms
 
 
-def _screenings(db: DB, principal: Principal, case: CaseOut) -> list[dict[str, Any]]:
-    """The case's screenings (outcome and date), through the screening room's service. Imported
-    here: the screening room imports this room's service, so a module-level import would loop."""
-    from qorgau.screening import service as screening
-
-    if case.access == "referral":
-        return []
-    return [
-        {**s, "label": screening.outcome_label(s["outcome"])}
-        for s in screening.case_screening_list(db, principal, case.id)
-    ]
-
-
 def _case_context(db: DB, settings: AppSettings, principal: Principal, case_id: uuid.UUID) -> dict[str, Any]:
     case = CaseOut.model_validate(service.view_case(db, principal, settings, case_id))
     agencies: list[Agency] = auth_service.list_agencies(db, principal)
@@ -640,10 +627,6 @@ def _case_context(db: DB, settings: AppSettings, principal: Principal, case_id: 
         # Break-glass reads only (nrm.access.require_write): no forms to change the case.
         "can_write": principal.can(Permission.CASE_WRITE) and access.may_write(case.access),
         "can_refer": principal.can(Permission.REFERRAL_MANAGE) and access.may_write(case.access),
-        "can_screen": principal.can(Permission.CASE_WRITE)
-        and principal.can(Permission.SCREENING_RUN)
-        and access.may_write(case.access),
-        "screenings": _screenings(db, principal, case),
         "country": _country,
         "today": now.date(),
     }
@@ -675,6 +658,16 @@ def _case_page(
     status_code: int = 200,
 ) -> Response:
     ctx = _case_context(db, settings, principal, case_id)
+    # Other rooms' sections of the page (nrm.sections), not on the limited view of a referral.
+    case = ctx["case"]
+    ctx["case_parts"] = (
+        []
+        if case.access == "referral"
+        else [
+            (s.template, s.context(db, principal, case, ctx["can_write"]))
+            for s in request.app.state.case_sections
+        ]
+    )
     errors = _orphans_to(errors or {}, {a["id"] for a in ctx["actions"]}, "action-", "action.form")
     active = {f"referral-{r.id}-cancel" for r in ctx["case"].referrals if r.status in rules.ACTIVE_REFERRAL}
     errors = _orphans_to(errors, active, "referral-", "referrals.form")

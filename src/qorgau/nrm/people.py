@@ -7,29 +7,20 @@ a search for "Yerzhan" finds "Ержан"; birth dates and document numbers are 
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from qorgau.keyring import Keyring, row_aad
+from qorgau.keyring import Keyring
 from qorgau.nrm import names
-from qorgau.nrm.models import PersonKeyKind, Sealed
+from qorgau.nrm.models import PersonKeyKind
+
+# Sealing rows is the kernel's (qorgau.sealing); the NRM's modules reach it here too.
+from qorgau.sealing import aad as aad
+from qorgau.sealing import open_row as open_row
+from qorgau.sealing import seal_row as seal_row
 
 _DOCUMENT_NOISE = re.compile(r"[\s\-/№.]+")
-
-
-def aad(table: str, row_id: uuid.UUID) -> bytes:
-    """Associated data of a sealed value: its table and row, so it opens nowhere else."""
-    return row_aad(table, row_id)
-
-
-def seal_row(keyring: Keyring, row: Sealed, table: str, row_id: uuid.UUID, value: dict[str, Any]) -> None:
-    row.key_id, row.sealed = keyring.seal_row_json(table, row_id, value)
-
-
-def open_row(keyring: Keyring, row: Sealed, table: str, row_id: uuid.UUID) -> dict[str, Any]:
-    return keyring.open_row_json(row.key_id, row.sealed, table, row_id)
 
 
 def person_payload(

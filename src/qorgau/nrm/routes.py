@@ -10,8 +10,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from qorgau.auth.deps import require
-from qorgau.auth.permissions import Permission
-from qorgau.auth.principal import Principal
 from qorgau.config import Settings
 from qorgau.db import utcnow
 from qorgau.nrm import service
@@ -38,6 +36,8 @@ from qorgau.nrm.schemas import (
     RightOut,
     TaskIn,
 )
+from qorgau.permissions import Permission
+from qorgau.principal import Principal
 from qorgau.web.deps import DB, AppSettings
 from qorgau.web.problems import PROBLEM_RESPONSES
 

@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
-from qorgau.auth.permissions import Permission
 from qorgau.i18n import _
+from qorgau.permissions import Permission
 
 ADULT_AGE = 18  # Palermo Protocol art. 3(d), CRC art. 1
 MIN_REASON_LENGTH = 10  # long enough that "ok" or "n/a" is not accepted as a written reason

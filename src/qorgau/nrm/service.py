@@ -9,6 +9,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import func, select
@@ -17,8 +18,6 @@ from sqlalchemy.orm import Session
 from qorgau.audit import service as audit
 from qorgau.auth import service as auth_service
 from qorgau.auth.models import Agency, AgencyKind, User
-from qorgau.auth.permissions import Permission
-from qorgau.auth.principal import Principal
 from qorgau.config import Settings
 from qorgau.db import utcnow, uuid7
 from qorgau.errors import AuditNote, Conflict, DomainError, Forbidden, InvalidInput, NotFound, TooManyAttempts
@@ -57,6 +56,8 @@ from qorgau.nrm.schemas import (
     RightIn,
     TaskIn,
 )
+from qorgau.permissions import Permission
+from qorgau.principal import Principal
 
 BREAK_GLASS_HOURS = 8
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
@@ -1115,24 +1116,37 @@ def screening_subject(
     )
 
 
-# Outcomes of a screening that make the person a potential victim in the NRM's sense.
-_POTENTIAL_VICTIM_OUTCOMES = {"likely_victim", "potential_victim", "refer_to_child_protection"}
+class ScreeningFinding(StrEnum):
+    """What a screening found, in the NRM's terms. The screening room says which of its outcomes
+    means which; this room knows nothing of its outcomes but their names, for the history."""
+
+    NO_INDICATORS = "no_indicators"  # not enough to call the person a potential victim
+    POTENTIAL_VICTIM = "potential_victim"  # indicators of trafficking: a potential victim
+    CHILD_PROTECTION = "child_protection"  # a child who is a likely victim: child protection now
 
 
 def apply_screening(
-    db: Session, actor: Principal, settings: Settings, case_id: uuid.UUID, outcome: str, ruleset_version: str
-) -> Case:
-    """Move the case as far as a screening's outcome allows under the NRM rules: a reported case
+    db: Session,
+    actor: Principal,
+    settings: Settings,
+    case_id: uuid.UUID,
+    finding: ScreeningFinding,
+    *,
+    outcome: str,
+    ruleset_version: str,
+) -> CaseStatus:
+    """Move the case as far as a screening's finding allows under the NRM rules: a reported case
     is now being screened; indicators of trafficking make the person a potential victim (and
     start the reflection period); a child outcome refers the child to child protection at once.
-    The identification decision itself stays with a supervisor."""
+    The identification decision itself stays with a supervisor. `outcome` is the screening's
+    own word, kept in the case's history. Returns the case's status now."""
     case = _case_to_change(db, actor, case_id)
     _history(db, actor, case, "screening.recorded", outcome=outcome, ruleset=ruleset_version)
     if case.status == CaseStatus.REPORTED:
         _move(db, actor, settings, case, rules.CaseCommand(CaseAction.START_SCREENING))
-    if outcome in _POTENTIAL_VICTIM_OUTCOMES and case.status == CaseStatus.SCREENING:
+    if finding != ScreeningFinding.NO_INDICATORS and case.status == CaseStatus.SCREENING:
         _move(db, actor, settings, case, rules.CaseCommand(CaseAction.MARK_POTENTIAL_VICTIM))
-    if outcome == "refer_to_child_protection" and not case.is_child:
+    if finding == ScreeningFinding.CHILD_PROTECTION and not case.is_child:
         case.is_child = True
         already = db.scalar(
             select(Referral.id).where(
@@ -1142,4 +1156,12 @@ def apply_screening(
         if already is None:
             _refer_child_at_once(db, actor, settings.keyring, case)
     db.flush()
-    return case
+    return case.status
+
+
+def case_access(db: Session, actor: Principal, case_id: uuid.UUID) -> access.Access | None:
+    """How the actor sees a case ("full", "break_glass", "referral"), or None if not at all.
+    Not audited: for a room that shows something beside a case the actor already opened."""
+    actor.require(Permission.CASE_READ)
+    row = db.execute(access.readable_cases(actor, utcnow()).where(Case.id == case_id)).first()
+    return None if row is None else cast(access.Access, row[1])

@@ -25,15 +25,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.audit import service as audit
-from qorgau.auth.permissions import Permission
-from qorgau.auth.principal import Principal
 from qorgau.config import Settings
 from qorgau.db import utcnow, uuid7
 from qorgau.errors import InvalidInput
 from qorgau.i18n import N_, _
-from qorgau.nrm import people
+from qorgau.permissions import Permission
+from qorgau.principal import Principal
 from qorgau.screening.models import ScreeningDraft
 from qorgau.screening.rules import AgeGroup, DerivedIndicator, Indicator, Ruleset, Section
+from qorgau.sealing import open_row, seal_row
 
 _TABLE = "screening_drafts"
 PERSON = "person"
@@ -196,7 +196,7 @@ def load_draft(db: Session, actor: Principal, settings: Settings, case_id: uuid.
     row = _own(db, actor, case_id)
     if row is None:
         return None
-    data: dict[str, Any] = people.open_row(settings.keyring, row, _TABLE, row.id)
+    data: dict[str, Any] = open_row(settings.keyring, row, _TABLE, row.id)
     return Draft(str(data.get("step", "")), frozenset(data.get("indicators", [])), bool(data.get("child")))
 
 
@@ -208,7 +208,7 @@ def save_draft(db: Session, actor: Principal, settings: Settings, case_id: uuid.
         db.add(row)
     row.updated_at = utcnow()
     value = {"step": draft.step, "indicators": sorted(draft.indicators), "child": draft.judged_child}
-    people.seal_row(settings.keyring, row, _TABLE, row.id, value)
+    seal_row(settings.keyring, row, _TABLE, row.id, value)
     db.flush()
     # The step only: which indicators were ticked is about the person, and stays sealed.
     audit.record(db, actor, "screening.draft_save", "case", case_id, details={"step": draft.step})

@@ -12,8 +12,8 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qorgau.db import Base, UTCDateTime, string_enum, utcnow, uuid7
-from qorgau.nrm.models import Sealed
 from qorgau.screening.rules import Outcome
+from qorgau.sealing import Sealed
 
 
 class ScreeningRecord(Sealed, Base):

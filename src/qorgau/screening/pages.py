@@ -14,19 +14,23 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from qorgau.audit import service as audit
-from qorgau.auth.deps import Public, require
-from qorgau.auth.permissions import Permission
-from qorgau.auth.principal import Principal
+from qorgau.auth.deps import require
 from qorgau.countries import country_name
 from qorgau.errors import DomainError
 from qorgau.i18n import _, current_locale
+from qorgau.nrm.schemas import CaseOut
+from qorgau.nrm.sections import CaseSection
+from qorgau.permissions import Permission
+from qorgau.principal import Principal
 from qorgau.screening import drafts, profiles, record_pdf, service
 from qorgau.screening.catalog import indicator_hint, indicator_label
 from qorgau.screening.ruleset import current_ruleset
 from qorgau.screening.schemas import CaseScreeningIn
+from qorgau.web.csrf import Public
 from qorgau.web.deps import DB, AppSettings, roll_back
 from qorgau.web.render import go_to, is_htmx, private, render, see_other
 
@@ -242,3 +246,22 @@ def screening_result(
     record = service.screening_record(db, principal, settings, case_id, screening_id)
     ctx = {"s": record, "outcome": service.outcome_label(record["outcome"]), "country": _country}
     return private(render(request, "screening/result.html", ctx))
+
+
+# --- The case page's section (nrm.sections): the case's screenings and the way to screen it -----
+
+
+def _case_part(db: Session, principal: Principal, case: CaseOut, may_write: bool) -> dict[str, Any]:
+    """The screenings of the case (outcome and date) and whether the principal may screen it."""
+    return {
+        "can_screen": may_write
+        and principal.can(Permission.CASE_WRITE)
+        and principal.can(Permission.SCREENING_RUN),
+        "screenings": [
+            {**s, "label": service.outcome_label(s["outcome"])}
+            for s in service.case_screening_list(db, principal, case.id)
+        ],
+    }
+
+
+CASE_SECTION = CaseSection("screening/_case_screenings.html", _case_part)

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from qorgau.auth.deps import require
-from qorgau.auth.permissions import Permission
-from qorgau.auth.principal import Principal
+from qorgau.permissions import Permission
+from qorgau.principal import Principal
 from qorgau.screening import service
 from qorgau.screening.schemas import CaseScreeningIn, EvaluateIn, EvaluateOut, RulesetOut, ScreeningOut
 from qorgau.web.deps import DB, AppSettings

@@ -12,20 +12,19 @@ from sqlalchemy.orm import Session
 
 from qorgau.audit import service as audit
 from qorgau.auth.models import User
-from qorgau.auth.permissions import Permission
-from qorgau.auth.principal import Principal
 from qorgau.config import Settings
-from qorgau.db import utcnow, uuid7
+from qorgau.db import uuid7
 from qorgau.errors import InvalidInput, NotFound
 from qorgau.i18n import N_, _
-from qorgau.nrm import access, people
 from qorgau.nrm import service as nrm
-from qorgau.nrm.models import Case
+from qorgau.permissions import Permission
+from qorgau.principal import Principal
 from qorgau.screening import profiles, rules
 from qorgau.screening.catalog import indicator_hint, indicator_label
 from qorgau.screening.models import ScreeningRecord
 from qorgau.screening.ruleset import RulesetError, available_versions, current_ruleset, load_ruleset
 from qorgau.screening.schemas import CaseScreeningIn, EvaluateIn
+from qorgau.sealing import open_row, seal_row
 
 
 def _ruleset(version: str | None) -> rules.Ruleset:
@@ -152,7 +151,7 @@ def describe_ruleset(actor: Principal, version: str | None) -> dict[str, Any]:
 
 
 def _record_out(settings: Settings, record: ScreeningRecord) -> dict[str, Any]:
-    sealed = people.open_row(settings.keyring, record, "screening_records", record.id)
+    sealed = open_row(settings.keyring, record, "screening_records", record.id)
     result = rules.ScreeningResult.from_dict(sealed["result"])
     return {
         **result_out(result),
@@ -171,6 +170,15 @@ def _judged_child(officer: bool | None, case_marked: bool) -> bool | None:
     if officer or case_marked:
         return True
     return officer
+
+
+# What each outcome means in the NRM's terms (nrm.service.apply_screening moves the case by it).
+NRM_FINDING = {
+    rules.Outcome.INSUFFICIENT_INDICATORS: nrm.ScreeningFinding.NO_INDICATORS,
+    rules.Outcome.POTENTIAL_VICTIM: nrm.ScreeningFinding.POTENTIAL_VICTIM,
+    rules.Outcome.LIKELY_VICTIM: nrm.ScreeningFinding.POTENTIAL_VICTIM,
+    rules.Outcome.REFER_TO_CHILD_PROTECTION: nrm.ScreeningFinding.CHILD_PROTECTION,
+}
 
 
 def screen_case(
@@ -204,7 +212,7 @@ def screen_case(
         legal_status=",".join(result.statuses) or None,
         screened_by=actor.user_id,
     )
-    people.seal_row(
+    seal_row(
         settings.keyring,
         record,
         "screening_records",
@@ -216,10 +224,16 @@ def screen_case(
     audit.record(
         db, actor, "screening.record", "case", record.case_id, details={"outcome": result.outcome.value}
     )
-    case = nrm.apply_screening(
-        db, actor, settings, record.case_id, result.outcome.value, result.ruleset_version
+    status = nrm.apply_screening(
+        db,
+        actor,
+        settings,
+        record.case_id,
+        NRM_FINDING[result.outcome],
+        outcome=result.outcome.value,
+        ruleset_version=result.ruleset_version,
     )
-    return {**_record_out(settings, record), "case_status": case.status.value}
+    return {**_record_out(settings, record), "case_status": status.value}
 
 
 def case_screenings(
@@ -279,7 +293,7 @@ def screening_record(
     )
     if record is None:
         raise NotFound(_("No such screening of this case."))
-    sealed = people.open_row(settings.keyring, record, "screening_records", record.id)
+    sealed = open_row(settings.keyring, record, "screening_records", record.id)
     result = rules.ScreeningResult.from_dict(sealed["result"])
     labels = _labels(load_ruleset(record.ruleset_version))
     officer = db.get(User, record.screened_by) if record.screened_by else None
@@ -306,9 +320,7 @@ def screening_record(
 def case_screening_list(db: Session, actor: Principal, case_id: uuid.UUID) -> list[dict[str, Any]]:
     """The screenings of a case for its page, newest first: their outcome and date only (plain
     columns, nothing unsealed). Empty for whoever sees only a referral's part of the case."""
-    actor.require(Permission.CASE_READ)
-    row = db.execute(access.readable_cases(actor, utcnow()).where(Case.id == case_id)).first()
-    if row is None or row[1] == "referral":
+    if nrm.case_access(db, actor, case_id) in (None, "referral"):
         return []
     records = db.execute(
         select(

@@ -13,10 +13,18 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from qorgau.audit import service as audit
-from qorgau.audit.models import Outcome
 from qorgau.config import Settings
 from qorgau.db import POOL_CAPACITY
+from qorgau.errors import AuditNote
+
+# Writes a refusal's AuditNote as an audit event. The kit knows no room, so the audit room's
+# writer is handed over by the composition root (qorgau.app.wire_rooms) before any request.
+_note_writer: Callable[[Session, AuditNote], None] | None = None
+
+
+def write_audit_notes_with(writer: Callable[[Session, AuditNote], None]) -> None:
+    global _note_writer
+    _note_writer = writer
 
 
 def roll_back(session: Session, exc: BaseException) -> None:
@@ -25,15 +33,11 @@ def roll_back(session: Session, exc: BaseException) -> None:
     session.rollback()
     note = getattr(exc, "audit_after_rollback", None)
     if note is not None:
-        audit.record(
-            session,
-            note.actor,
-            note.action,
-            note.object_type,
-            note.object_id,
-            outcome=Outcome.DENIED,
-            details=note.details,
-        )
+        if _note_writer is None:
+            # Never drop a refusal's trace silently: an app assembled without the audit room
+            # is a bug of the assembly.
+            raise RuntimeError("no audit note writer: call qorgau.app.wire_rooms() first")
+        _note_writer(session, note)
         session.commit()
 
 

@@ -12,8 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from qorgau.auth.deps import TwoFactorPending
-from qorgau.errors import Busy, DomainError, NotAuthenticated, TooManyAttempts
+from qorgau.errors import Busy, DomainError, NotAuthenticated, TooManyAttempts, TwoFactorPending
 from qorgau.i18n import _
 from qorgau.keyring import KeyringError
 from qorgau.web.edge import BodyTooLarge, body_limit_of, security_headers, too_large

@@ -1,5 +1,8 @@
 """Page rendering: one Jinja2 environment for every room's templates, with gettext, the
-current principal, navigation and the CSRF token in every page's context."""
+current principal, navigation and the CSRF token in every page's context.
+
+The kit knows no room: rooms hand their template helpers (`globals`) and navigation entries to
+the composition root (qorgau.app), which passes them to `make_templates`."""
 
 from __future__ import annotations
 
@@ -15,27 +18,15 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import RedirectResponse, Response
 
 from qorgau import __version__
-from qorgau.auth import crypto
-from qorgau.auth.deps import ANON_COOKIE, CSRF_FIELD, csrf_binding
-from qorgau.auth.permissions import Permission
-from qorgau.i18n import LOCALE_NAMES, N_, current_locale, gettext, ngettext
-from qorgau.labels import nrm_choices, nrm_label
+from qorgau.i18n import LOCALE_NAMES, current_locale, gettext, ngettext
+from qorgau.permissions import Permission
+from qorgau.web.csrf import ANON_COOKIE, CSRF_FIELD, csrf_binding, csrf_token
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
-# (permission, path, label): the navigation, filtered by what the principal may do. Rooms add
-# their entries here as they arrive.
-NAVIGATION: list[tuple[Permission, str, str]] = [
-    (Permission.ACCOUNT_SELF, "/", N_("Home")),
-    (Permission.CASE_READ, "/cases", N_("Cases")),
-    (Permission.REFERRAL_MANAGE, "/referrals", N_("Referrals")),
-    (Permission.DECISION_MAKE, "/decisions", N_("Decisions")),
-    (Permission.SCREENING_RUN, "/screening/profiles", N_("Country law")),
-    (Permission.AGENCY_READ, "/agencies", N_("Agencies")),
-    (Permission.USER_ADMIN, "/admin/users", N_("Users")),
-    (Permission.GRANT_APPROVE, "/admin/grants", N_("Approvals")),
-    (Permission.ACCOUNT_SELF, "/account", N_("My account")),
-]
+# (permission, path, label): one entry of the menu (app.state.navigation, set by the composition
+# root), shown to whoever holds the permission.
+NavEntry = tuple[Permission, str, str]
 
 
 def _template_dirs() -> list[str]:
@@ -51,7 +42,8 @@ def _format_datetime(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def make_templates() -> Jinja2Templates:
+def make_templates(globals: dict[str, Any] | None = None) -> Jinja2Templates:
+    """The environment for every room's templates; `globals` are the rooms' template helpers."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_template_dirs()),
         autoescape=jinja2.select_autoescape(default=True),
@@ -60,9 +52,8 @@ def make_templates() -> Jinja2Templates:
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["dt"] = _format_datetime
-    env.globals.update(
-        version=__version__, locale_names=LOCALE_NAMES, nrm_label=nrm_label, nrm_choices=nrm_choices
-    )
+    env.globals.update(version=__version__, locale_names=LOCALE_NAMES)
+    env.globals.update(globals or {})
     return Jinja2Templates(env=env)
 
 
@@ -72,6 +63,7 @@ def render(
     """Render a page. Adds the principal, navigation, locale and a CSRF token bound to the
     session (or, before sign-in, to an anonymous cookie set here)."""
     settings = request.app.state.settings
+    templates = request.app.state.templates
     principal = getattr(request.state, "principal", None)
     binding = csrf_binding(request)
     new_anon = None
@@ -82,12 +74,12 @@ def render(
         "principal": principal,
         "nav": [
             (path, gettext(label))
-            for perm, path, label in NAVIGATION
+            for perm, path, label in getattr(request.app.state, "navigation", ())
             if principal is not None and not principal.two_factor_pending and principal.can(perm)
         ],
         "locale": current_locale(),
         "csrf_field": CSRF_FIELD,
-        "csrf_token": crypto.csrf_token(settings.secrets.mac_key, binding),
+        "csrf_token": csrf_token(settings.secrets.mac_key, binding),
         "request_id": request.state.request_id,
         "current_path": request.url.path,
     }
@@ -95,7 +87,7 @@ def render(
     if "errors" in ctx:
         # Templates ask errors.<field> for every field; a missing one is simply no error.
         ctx["errors"] = defaultdict(str, ctx["errors"] or {})
-    response = request.app.state.templates.TemplateResponse(request, template, ctx, status_code=status_code)
+    response = templates.TemplateResponse(request, template, ctx, status_code=status_code)
     if new_anon is not None:
         response.set_cookie(
             ANON_COOKIE, new_anon, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"

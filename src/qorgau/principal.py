@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from qorgau.auth.permissions import Permission, Role, permissions_for
 from qorgau.errors import Forbidden
 from qorgau.i18n import _
+from qorgau.permissions import Permission, Role, permissions_for
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ from sqlalchemy import text
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from qorgau.auth import service
-from qorgau.auth.deps import AccountHolder, Public, current_principal
+from qorgau.auth.deps import AccountHolder, current_principal
+from qorgau.auth.labels import role_duties, role_label
 from qorgau.config import SUPPORTED_LOCALES
 from qorgau.errors import InvalidInput
 from qorgau.i18n import _, set_locale
-from qorgau.labels import role_duties, role_label
 from qorgau.migrate import SchemaBehind, ensure_current
+from qorgau.web.csrf import Public
 from qorgau.web.deps import DB, AppSettings
 from qorgau.web.render import render
 from qorgau.web.requestctx import LANG_COOKIE

@@ -1,4 +1,9 @@
-"""The application factory: one FastAPI app with the API, the pages and the static files."""
+"""The composition root: assembles the node's web app from the rooms.
+
+The only module (with the CLI, the shell pages and the demo tooling above it) that knows every
+room. It includes the rooms' routers, hands the rooms' contributions to the kernel (template
+helpers, the navigation, the case page's sections from other rooms) and wires the kernel's two
+hooks (wire_rooms), so that the kernel and the web kit import no room."""
 
 from __future__ import annotations
 
@@ -15,8 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from qorgau import __version__
+from qorgau import __version__, config
 from qorgau.audit import routes as audit_routes
+from qorgau.audit import service as audit_service
 from qorgau.audit import transparency
 from qorgau.auth import grant_pages, grant_routes
 from qorgau.auth import pages as auth_pages
@@ -24,20 +30,60 @@ from qorgau.auth import routes as auth_routes
 from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker, unit_of_work, write_engine
 from qorgau.fund import routes as fund_routes
+from qorgau.i18n import N_
+from qorgau.nrm import labels as nrm_labels
 from qorgau.nrm import pages as nrm_pages
 from qorgau.nrm import routes as nrm_routes
+from qorgau.nrm.sections import CaseSection
+from qorgau.permissions import Permission
 from qorgau.screening import pages as screening_pages
+from qorgau.screening import profiles
 from qorgau.screening import routes as screening_routes
-from qorgau.screening.profiles import bundled_profiles
 from qorgau.screening.ruleset import current_ruleset
+from qorgau.shell import pages as shell_pages
+from qorgau.web import deps as web_deps
 from qorgau.web import errors
-from qorgau.web import pages as shell_pages
 from qorgau.web.edge import BodyLimitMiddleware
-from qorgau.web.render import make_templates
+from qorgau.web.render import NavEntry, make_templates
 from qorgau.web.requestctx import RequestContextMiddleware
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 log = logging.getLogger("qorgau.web")
+
+# The menu, in order; each entry is shown to whoever holds its permission.
+NAVIGATION: list[NavEntry] = [
+    (Permission.ACCOUNT_SELF, "/", N_("Home")),
+    (Permission.CASE_READ, "/cases", N_("Cases")),
+    (Permission.REFERRAL_MANAGE, "/referrals", N_("Referrals")),
+    (Permission.DECISION_MAKE, "/decisions", N_("Decisions")),
+    (Permission.SCREENING_RUN, "/screening/profiles", N_("Country law")),
+    (Permission.AGENCY_READ, "/agencies", N_("Agencies")),
+    (Permission.USER_ADMIN, "/admin/users", N_("Users")),
+    (Permission.GRANT_APPROVE, "/admin/grants", N_("Approvals")),
+    (Permission.ACCOUNT_SELF, "/account", N_("My account")),
+]
+
+# Template helpers the rooms offer every template.
+TEMPLATE_GLOBALS = {"nrm_label": nrm_labels.nrm_label, "nrm_choices": nrm_labels.nrm_choices}
+
+# What other rooms show on the NRM's case page, in order (nrm.pages.CaseSection).
+CASE_SECTIONS: list[CaseSection] = [screening_pages.CASE_SECTION]
+
+
+def _statutory_reflection_days(country: str) -> int | None:
+    return profiles.statutory_reflection_days(profiles.profile_for(country))
+
+
+def wire_rooms() -> None:
+    """Hand the rooms' services to the kernel's hooks: the audit room writes the refusals the
+    web kit keeps after a rollback; the screening room's country profiles say the reflection
+    period a country's law sets. Idempotent; done when this module is imported, so every process
+    that builds the app or runs the CLI has it."""
+    web_deps.write_audit_notes_with(audit_service.record_refusal)
+    config.statutory_reflection_from(_statutory_reflection_days)
+
+
+wire_rooms()
 
 
 @asynccontextmanager
@@ -106,12 +152,14 @@ def create_app(
     app.state.write_sessionmaker = session_factory or make_sessionmaker(write_engine(engine))
     # SQLite runs in WAL mode, where reads never wait for writers (see auth.deps.principal_of).
     app.state.reads_never_wait = engine.dialect.name == "sqlite"
-    app.state.templates = make_templates()
+    app.state.templates = make_templates(TEMPLATE_GLOBALS)
+    app.state.navigation = NAVIGATION
+    app.state.case_sections = CASE_SECTIONS
     settings.secrets  # noqa: B018 - create the node's keys at start, not on the first request
     settings.keyring  # noqa: B018 - and the keyring of personal data
     # A bad ruleset or country profile stops the node here, with its message, not a screening.
     current_ruleset()
-    bundled_profiles()
+    profiles.bundled_profiles()
 
     errors.install(app)
     app.include_router(auth_routes.router)
