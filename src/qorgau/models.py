@@ -1,6 +1,5 @@
 """Imports every room's tables, so that metadata (Alembic, tests) sees all of them."""
 
-
 from sqlalchemy import MetaData
 
 from qorgau.db import Base
