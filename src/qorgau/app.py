@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from qorgau import __version__, config
+from qorgau.analytics import routes as analytics_routes
 from qorgau.audit import routes as audit_routes
 from qorgau.audit import service as audit_service
 from qorgau.audit import transparency
@@ -166,6 +167,7 @@ def create_app(
     app.include_router(grant_routes.router)
     app.include_router(audit_routes.router)
     app.include_router(fund_routes.router)
+    app.include_router(analytics_routes.router)
     app.include_router(nrm_routes.router)
     app.include_router(screening_routes.router)
     app.include_router(fund_routes.public_router)

@@ -19,6 +19,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from qorgau import __version__
+from qorgau.analytics import cli as analytics_cli
 from qorgau.auth import service
 from qorgau.auth.rules import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS
 from qorgau.auth.schemas import UserCreate
@@ -44,6 +45,7 @@ app.add_typer(tokens_app, name="tokens")
 keys_app = typer.Typer(help="Keys that protect personal data at rest.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+app.add_typer(analytics_cli.app, name="analytics")
 
 console = Console()
 err = Console(stderr=True)

@@ -78,7 +78,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.HOTLINE_OPERATOR: frozenset(_EVERYONE | {P.TIP_MANAGE}),
     Role.ANTI_CORRUPTION_OFFICER: frozenset(_EVERYONE | {P.TIP_MANAGE, P.CORRUPTION_REPORT_READ}),
     Role.ANALYST: frozenset(_EVERYONE | {P.ANALYTICS_READ}),
-    Role.AUDITOR: frozenset(_EVERYONE | {P.AUDIT_READ, P.FUND_READ}),
+    Role.AUDITOR: frozenset(_EVERYONE | {P.AUDIT_READ, P.FUND_READ, P.ANALYTICS_READ}),
     Role.TRAINER: frozenset(_EVERYONE | {P.TRAINING_MANAGE}),
     Role.ADMINISTRATOR: frozenset(
         _EVERYONE
