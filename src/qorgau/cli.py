@@ -24,6 +24,7 @@ from qorgau.auth.permissions import Role
 from qorgau.auth.principal import system_principal
 from qorgau.auth.rules import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS
 from qorgau.auth.schemas import UserCreate
+from qorgau.backup.cli import register as register_backup
 from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker, unit_of_work, write_engine
 from qorgau.errors import DomainError
@@ -44,6 +45,7 @@ app.add_typer(tokens_app, name="tokens")
 keys_app = typer.Typer(help="Keys that protect personal data at rest.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+register_backup(app, keys_app)
 
 console = Console()
 err = Console(stderr=True)
