@@ -25,12 +25,12 @@ import secrets
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from collections.abc import Iterator
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from alembic.runtime.migration import MigrationContext
 from cryptography.hazmat.primitives import hashes
@@ -41,9 +41,8 @@ from sqlalchemy.orm import Session
 
 from qorgau.backup import stream
 from qorgau.backup.stream import BackupError
-from qorgau.config import SECRETS_FILE, Settings
+from qorgau.config import Settings
 from qorgau.db import Base, make_engine
-from qorgau.keyring import KEYRING_FILE
 
 FORMAT = "qorgau-backup/1"
 MANIFEST = "manifest.json"
@@ -62,7 +61,7 @@ class Summary:
     tables: dict[str, int]
 
 
-def _summary(db: Session) -> Summary:
+def database_summary(db: Session) -> Summary:
     from qorgau.audit import log
     from qorgau.audit.transparency import latest_checkpoint
     from qorgau.models import load_all
@@ -93,7 +92,7 @@ def _manifest_mac(key: bytes, manifest: dict[str, Any]) -> str:
     return hmac.new(mac_key, canonical, hashlib.sha256).hexdigest()
 
 
-def _libpq(url: str) -> tuple[str, dict[str, str]]:
+def libpq(url: str) -> tuple[str, dict[str, str]]:
     """A libpq connection string for pg_dump/pg_restore, and the environment giving the password
     (never on a command line, where `ps` shows it)."""
     parsed = make_url(url)
@@ -117,7 +116,7 @@ class _Hashing:
         return data
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -128,12 +127,12 @@ def _fsync_dir(path: Path) -> None:
 # --- create ------------------------------------------------------------------------------------
 
 
-def _sqlite_path(url: str) -> Path:
+def sqlite_path(url: str) -> Path:
     return Path(make_url(url).database or "").resolve()
 
 
 def _dump_sqlite(settings: Settings, key: bytes, out: BinaryIO) -> tuple[Summary, str, int]:
-    source_path = _sqlite_path(settings.resolved_database_url)
+    source_path = sqlite_path(settings.resolved_database_url)
     if not source_path.is_file():
         raise BackupError(f"there is no database at {source_path}")
     # The plain copy stays beside the live database (same disk, same protection), never in /tmp.
@@ -148,10 +147,10 @@ def _dump_sqlite(settings: Settings, key: bytes, out: BinaryIO) -> tuple[Summary
         finally:
             dst.close()
             src.close()
-        copy_engine = make_engine(f"sqlite:///{copy}", poolclass=_null_pool())
+        copy_engine = make_engine(f"sqlite:///{copy}", poolclass=null_pool())
         try:
             with Session(copy_engine) as db:
-                summary = _summary(db)
+                summary = database_summary(db)
         finally:
             copy_engine.dispose()
         with copy.open("rb") as fh:
@@ -162,7 +161,7 @@ def _dump_sqlite(settings: Settings, key: bytes, out: BinaryIO) -> tuple[Summary
             leftover.unlink(missing_ok=True)
 
 
-def _null_pool() -> Any:
+def null_pool() -> Any:
     from sqlalchemy.pool import NullPool
 
     return NullPool
@@ -174,8 +173,8 @@ def _pipe(proc: subprocess.Popen[bytes]) -> Iterator[bytes]:
 
 
 def _dump_postgres(engine: Engine, settings: Settings, key: bytes, out: BinaryIO) -> tuple[Summary, str, int]:
-    dsn, env = _libpq(settings.resolved_database_url)
-    with engine.connect() as conn:
+    dsn, env = libpq(settings.resolved_database_url)
+    with engine.connect() as conn, tempfile.TemporaryFile() as errors:
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             snapshot = conn.scalar(text("SELECT pg_export_snapshot()"))
@@ -183,22 +182,28 @@ def _dump_postgres(engine: Engine, settings: Settings, key: bytes, out: BinaryIO
             proc = subprocess.Popen(
                 ["pg_dump", "--format=custom", f"--snapshot={snapshot}", "--no-owner", "--dbname", dsn],
                 stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stderr=errors,
                 env=env,
             )
             try:
                 with Session(bind=conn) as db:
-                    summary = _summary(db)
+                    summary = database_summary(db)
                 digest, size = stream.encrypt(_pipe(proc), key, out)
-                _, errors = proc.communicate(timeout=PG_TOOL_SECONDS)
+                proc.wait(timeout=PG_TOOL_SECONDS)
             finally:
                 if proc.poll() is None:
                     proc.kill()
                     proc.wait()
-    if proc.returncode != 0:
-        reason = errors.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
-        raise BackupError(f"pg_dump failed: {reason[0]}")
+        if proc.returncode != 0:
+            raise BackupError(f"pg_dump failed: {last_line(errors)}")
     return summary, digest, size
+
+
+def last_line(errors: IO[bytes]) -> str:
+    """The last line a tool wrote to standard error (its message, without data)."""
+    errors.seek(0)
+    lines = errors.read().decode(errors="replace").strip().splitlines()
+    return lines[-1] if lines else "no message"
 
 
 def create(settings: Settings, target: Path, key: bytes) -> dict[str, Any]:
@@ -218,7 +223,7 @@ def create(settings: Settings, target: Path, key: bytes) -> dict[str, Any]:
                 summary, plain_sha, plain_size = _dump_sqlite(settings, key, out)
                 kind = "sqlite"
             else:
-                engine = make_engine(url, poolclass=_null_pool())
+                engine = make_engine(url, poolclass=null_pool())
                 try:
                     summary, plain_sha, plain_size = _dump_postgres(engine, settings, key, out)
                 finally:
@@ -262,11 +267,11 @@ def create(settings: Settings, target: Path, key: bytes) -> dict[str, Any]:
             json.dump(manifest, fh, indent=2)
             fh.flush()
             os.fsync(fh.fileno())
-        _fsync_dir(work)
+        fsync_dir(work)
         if target.exists():
             target.rmdir()  # empty, checked above
         os.rename(work, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -296,7 +301,7 @@ def read_manifest(backup: Path, key: bytes) -> dict[str, Any]:
     return manifest
 
 
-def _plain(backup: Path, key: bytes, manifest: dict[str, Any]) -> Iterator[bytes]:
+def decrypted(backup: Path, key: bytes, manifest: dict[str, Any]) -> Iterator[bytes]:
     """The decrypted database, checked against both checksums as it streams (BackupError at the
     first problem; the last chunk is yielded only once both checksums are good)."""
     expected = manifest["files"][DATA_FILE]
@@ -329,162 +334,6 @@ def _plain(backup: Path, key: bytes, manifest: dict[str, Any]) -> Iterator[bytes
 def verify(backup: Path, key: bytes) -> dict[str, Any]:
     """Check the manifest, both checksums and that the database decrypts; restore nothing."""
     manifest = read_manifest(backup, key)
-    for _chunk in _plain(backup, key, manifest):
+    for _chunk in decrypted(backup, key, manifest):
         pass
     return manifest
-
-
-# --- restore -----------------------------------------------------------------------------------
-
-
-def _refuse_live_data_dir(settings: Settings, manifest: dict[str, Any]) -> None:
-    secrets_path = settings.data_dir / SECRETS_FILE
-    if secrets_path.exists():
-        try:
-            node_id = json.loads(secrets_path.read_text()).get("node_id")
-        except (OSError, ValueError):
-            node_id = None
-        if node_id != manifest["node_id"]:
-            raise BackupError(
-                f"refusing to restore: {settings.data_dir} holds the keys of another node ({node_id}); "
-                "restore into a new data directory, with this node's keys recovered into it"
-            )
-
-
-def _refuse_live_database(engine: Engine) -> None:
-    with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            tables = conn.scalar(text("SELECT count(*) FROM sqlite_master WHERE type = 'table'"))
-        else:
-            tables = conn.scalar(
-                text(
-                    "SELECT count(*) FROM information_schema.tables "
-                    "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"
-                )
-            )
-    if tables:
-        raise BackupError(
-            "refusing to restore over a database that holds tables (a live node?): "
-            "restore into a new, empty database"
-        )
-
-
-def _restore_sqlite(settings: Settings, backup: Path, key: bytes, manifest: dict[str, Any]) -> None:
-    target = _sqlite_path(settings.resolved_database_url)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    part = target.with_name(f".restore-{secrets.token_hex(6)}.sqlite3")
-    try:
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            for chunk in _plain(backup, key, manifest):
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        for stale in (target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
-            stale.unlink(missing_ok=True)  # of the empty database checked before
-        os.replace(part, target)
-        _fsync_dir(target.parent)
-    finally:
-        part.unlink(missing_ok=True)
-
-
-def _restore_postgres(settings: Settings, backup: Path, key: bytes, manifest: dict[str, Any]) -> None:
-    verify(backup, key)  # first all of it: pg_restore should never see a chunk that is then refused
-    dsn, env = _libpq(settings.resolved_database_url)
-    proc = subprocess.Popen(
-        [
-            "pg_restore",
-            "--no-owner",
-            "--no-privileges",
-            "--single-transaction",
-            "--exit-on-error",
-            "--dbname",
-            dsn,
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    assert proc.stdin is not None
-    try:
-        with suppress(BrokenPipeError):  # pg_restore stopped: its message says why
-            for chunk in _plain(backup, key, manifest):
-                proc.stdin.write(chunk)
-        with suppress(BrokenPipeError):
-            proc.stdin.close()
-        _, errors = proc.communicate(timeout=PG_TOOL_SECONDS)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    if proc.returncode != 0:
-        reason = errors.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
-        raise BackupError(f"pg_restore failed (nothing was restored): {reason[0]}")
-
-
-@dataclass(frozen=True)
-class Restored:
-    manifest: dict[str, Any]
-    audit_verified: bool  # False when the data directory has no node keys yet to check it with
-
-
-def restore(settings: Settings, backup: Path, key: bytes) -> Restored:
-    """Restore a backup into this node's empty database; then check that the database holds what
-    the manifest says (schema revision, every table's rows, audit size and root), verify the
-    audit log if the node's keys are in the data directory, and remember the backup's newest
-    checkpoint as published (backup.rewind)."""
-    from qorgau.backup import rewind
-
-    manifest = read_manifest(backup, key)
-    _refuse_live_data_dir(settings, manifest)
-    url = settings.resolved_database_url
-    is_sqlite = make_url(url).get_backend_name() == "sqlite"
-    if is_sqlite != (manifest["database"] == "sqlite"):
-        raise BackupError(f"this is a {manifest['database']} backup; QORGAU_DATABASE_URL names another kind")
-    engine = make_engine(url, poolclass=_null_pool())
-    try:
-        _refuse_live_database(engine)
-        engine.dispose()
-        (_restore_sqlite if is_sqlite else _restore_postgres)(settings, backup, key, manifest)
-        with Session(engine) as db:
-            summary = _summary(db)
-            problems = _differences(summary, manifest)
-            if problems:
-                raise BackupError("the restored database does not match the manifest: " + "; ".join(problems))
-            verified = _verify_audit(db, settings, manifest)
-    finally:
-        engine.dispose()
-    checkpoint = manifest["audit"]["checkpoint"]
-    if checkpoint:
-        rewind.remember(settings.data_dir, checkpoint["tree_size"], checkpoint["root"])
-    return Restored(manifest, verified)
-
-
-def _differences(summary: Summary, manifest: dict[str, Any]) -> list[str]:
-    problems = []
-    if summary.schema_revision != manifest["schema_revision"]:
-        problems.append(f"schema revision {summary.schema_revision}, not {manifest['schema_revision']}")
-    if (summary.audit_size, summary.audit_root) != (manifest["audit"]["size"], manifest["audit"]["root"]):
-        problems.append(f"audit log size {summary.audit_size} root {summary.audit_root[:16]}...")
-    for name, count in manifest["tables"].items():
-        if summary.tables.get(name, 0) != count:
-            problems.append(f"{name} holds {summary.tables.get(name, 0)} rows, not {count}")
-    return problems
-
-
-def _verify_audit(db: Session, settings: Settings, manifest: dict[str, Any]) -> bool:
-    from qorgau.audit import transparency
-    from qorgau.audit.verify import LogTampered, verify_log
-
-    if not (settings.data_dir / SECRETS_FILE).exists():
-        return False  # settings.secrets would make new keys: the node's come from `keys recover`
-    if not (settings.data_dir / KEYRING_FILE).exists():
-        return False
-    try:
-        result = verify_log(db, manifest["log_origin"], transparency.signing_key(settings).public_key())
-    except LogTampered as exc:
-        raise BackupError(f"the restored audit log does not verify: {exc}") from None
-    if result.root.hex() != manifest["audit"]["root"]:
-        raise BackupError("the restored audit log's root is not the manifest's")
-    return True

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from qorgau.backup import archive, shares
+from qorgau.backup import restore as restoring
 from qorgau.backup.stream import BackupError, backup_key, read_key_file
 from qorgau.config import Settings
 
@@ -79,7 +80,7 @@ def restore(directory: Path, key: KeyOption = None) -> None:
     refused); then check it against the manifest and verify the audit log."""
     settings = Settings()
     try:
-        done = archive.restore(settings, directory, _key(settings, key))
+        done = restoring.restore(settings, directory, _key(settings, key))
     except BackupError as exc:
         raise _fail(f"{directory}: {exc}") from None
     audit = done.manifest["audit"]
