@@ -1,0 +1,148 @@
+"""The restore drill, on the suite's database (PostgreSQL in CI's first run, SQLite in its
+second): demo data, 1,000 synthetic cases and audit history on a node that serves requests
+(audited case reads) while `qorgau backup create` runs; then the keys recovered from 3 of 5
+shares and the backup restored into a new node (new data directory, new database): the audit
+log verifies with the manifest's root, and every case reads through the service."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qorgau import demo
+from qorgau.auth.models import Agency
+from qorgau.auth.permissions import Role
+from qorgau.auth.principal import Principal, system_principal
+from qorgau.config import Settings
+from qorgau.db import make_engine, make_sessionmaker, unit_of_work
+from qorgau.migrate import upgrade
+from qorgau.nrm import service
+from qorgau.nrm.bulk import load_synthetic_cases
+from qorgau.nrm.models import Case
+from tests.support import PASSWORD, fresh_database, live_server
+
+CASES = 1000
+
+
+def qorgau(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "qorgau", *args], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def _load_node(settings: Settings) -> list[str]:
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        upgrade(engine)
+        with unit_of_work(make_sessionmaker(engine)) as db:
+            demo.load(db, system_principal(), PASSWORD)
+        assert load_synthetic_cases(engine, settings, CASES, actor=system_principal(), analyze=False) == CASES
+        with unit_of_work(make_sessionmaker(engine)) as db:
+            return [str(i) for i in db.scalars(select(Case.id))]
+    finally:
+        engine.dispose()
+
+
+class Traffic(threading.Thread):
+    """Audited case reads and health checks against the live node, until stopped."""
+
+    def __init__(self, url: str, token: str, case_ids: list[str]) -> None:
+        super().__init__(daemon=True)
+        self.url, self.token, self.case_ids = url, token, case_ids
+        self.stop = threading.Event()
+        self.answers: list[tuple[float, int]] = []
+
+    def run(self) -> None:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        with httpx.Client(base_url=self.url, timeout=30) as client:
+            while not self.stop.is_set():
+                case_id = random.choice(self.case_ids)
+                for path in (f"/api/v1/cases/{case_id}", "/readyz"):
+                    status = client.get(path, headers=headers).status_code
+                    self.answers.append((time.monotonic(), status))
+
+
+def test_restore_drill(tmp_path: Path) -> None:
+    with fresh_database(tmp_path, "drill_a") as url_a, fresh_database(tmp_path, "drill_b") as url_b:
+        source = Settings(data_dir=tmp_path / "a" / "data", database_url=url_a)
+        case_ids = _load_node(source)
+        with live_server(tmp_path / "a", url_a) as server:
+            out = server.qorgau("tokens", "create", "supervisor").stdout
+            token = re.search(r"Bearer <token>'\): (\S+)", out.replace("\n", ""))
+            assert token, out
+            # The supervisor reads the cases of their agency: each read is an audited write.
+            listed = httpx.get(
+                server.url + "/api/v1/cases", headers={"Authorization": f"Bearer {token.group(1)}"}
+            )
+            visible = [item["id"] for item in listed.json()["items"]]
+            assert visible, listed.text
+            traffic = Traffic(server.url, token.group(1), visible)
+            traffic.start()
+            time.sleep(0.5)
+            started = time.monotonic()
+            server.qorgau("backup", "create", str(tmp_path / "backup"))
+            ended = time.monotonic()
+            time.sleep(0.3)
+            traffic.stop.set()
+            traffic.join(timeout=30)
+            server.qorgau("keys", "export-shares", str(tmp_path / "shares"))
+        statuses = {status for _at, status in traffic.answers}
+        during = [s for at, s in traffic.answers if started <= at <= ended]
+        assert statuses == {200}, statuses
+        assert len(during) >= 2, "no request was answered while the backup ran"
+        manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+        assert manifest["tables"]["nrm_cases"] == CASES
+
+        # A new node: its keys from 3 of the 5 shares, then the database from the backup.
+        target = Settings(data_dir=tmp_path / "b" / "data", database_url=url_b)
+        env = {**os.environ, "QORGAU_DATA_DIR": str(target.data_dir), "QORGAU_DATABASE_URL": url_b}
+        shares = [str(tmp_path / "shares" / f"share-{n}.txt") for n in (2, 4, 5)]
+        qorgau(env, "keys", "recover", *shares)
+        restored = qorgau(env, "backup", "restore", str(tmp_path / "backup"))
+        assert "The audit log verifies." in restored
+        verified = qorgau(env, "audit", "verify")
+        assert f"root {manifest['audit']['root']}" in verified.replace("\n", "")
+        assert f"{manifest['audit']['size']} leaves" in verified
+
+        engine = make_engine(url_b)
+        try:
+            with unit_of_work(make_sessionmaker(engine)) as db:
+                read = [service.view_case(db, officer, target, case) for case, officer in _owners(db)]
+        finally:
+            engine.dispose()
+        assert sorted(str(case["id"]) for case in read) == sorted(case_ids)
+        assert all(case["person"]["family_name"] for case in read)
+
+
+def _owners(db: Session) -> list[tuple[uuid.UUID, Principal]]:
+    """Every case with an officer of its owning agency (who may read it in full)."""
+    officers = {
+        agency.id: Principal(
+            user_id=None,
+            username="drill",
+            display_name="drill",
+            agency_id=agency.id,
+            agency_code=agency.code,
+            agency_country=agency.country,
+            roles=frozenset({Role.SUPERVISOR}),
+            via="system",
+        )
+        for agency in db.scalars(select(Agency))
+    }
+    return [
+        (case_id, officers[owner]) for case_id, owner in db.execute(select(Case.id, Case.owner_agency_id))
+    ]
