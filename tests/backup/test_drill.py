@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import subprocess
 import sys
 import threading
@@ -22,15 +21,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau import demo
+from qorgau.auth import service as auth
 from qorgau.auth.models import Agency
 from qorgau.auth.permissions import Role
 from qorgau.auth.principal import Principal, system_principal
+from qorgau.backup import shares
+from qorgau.backup.restore import restore
+from qorgau.backup.stream import backup_key
 from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker, unit_of_work
 from qorgau.migrate import upgrade
 from qorgau.nrm import service
 from qorgau.nrm.bulk import load_synthetic_cases
 from qorgau.nrm.models import Case
+from qorgau.nrm.people import open_row
 from tests.support import PASSWORD, fresh_database, live_server
 
 CASES = 1000
@@ -44,7 +48,8 @@ def qorgau(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def _load_node(settings: Settings) -> list[str]:
+def _load_node(settings: Settings) -> tuple[list[str], str]:
+    """The demo, CASES synthetic cases, and an API token of the demo supervisor."""
     engine = make_engine(settings.resolved_database_url)
     try:
         upgrade(engine)
@@ -52,7 +57,9 @@ def _load_node(settings: Settings) -> list[str]:
             demo.load(db, system_principal(), PASSWORD)
         assert load_synthetic_cases(engine, settings, CASES, actor=system_principal(), analyze=False) == CASES
         with unit_of_work(make_sessionmaker(engine)) as db:
-            return [str(i) for i in db.scalars(select(Case.id))]
+            supervisor = auth.get_user_by_username(db, system_principal(), "supervisor")
+            _token, raw = auth.create_api_token(db, system_principal(), supervisor, "drill")
+            return [str(i) for i in db.scalars(select(Case.id))], raw
     finally:
         engine.dispose()
 
@@ -79,18 +86,14 @@ class Traffic(threading.Thread):
 def test_restore_drill(tmp_path: Path) -> None:
     with fresh_database(tmp_path, "drill_a") as url_a, fresh_database(tmp_path, "drill_b") as url_b:
         source = Settings(data_dir=tmp_path / "a" / "data", database_url=url_a)
-        case_ids = _load_node(source)
+        case_ids, token = _load_node(source)
         with live_server(tmp_path / "a", url_a) as server:
-            out = server.qorgau("tokens", "create", "supervisor").stdout
-            token = re.search(r"Bearer <token>'\): (\S+)", out.replace("\n", ""))
-            assert token, out
             # The supervisor reads the cases of their agency: each read is an audited write.
-            listed = httpx.get(
-                server.url + "/api/v1/cases", headers={"Authorization": f"Bearer {token.group(1)}"}
-            )
+            headers = {"Authorization": f"Bearer {token}"}
+            listed = httpx.get(server.url + "/api/v1/cases", headers=headers)
             visible = [item["id"] for item in listed.json()["items"]]
             assert visible, listed.text
-            traffic = Traffic(server.url, token.group(1), visible)
+            traffic = Traffic(server.url, token, visible)
             traffic.start()
             time.sleep(0.5)
             started = time.monotonic()
@@ -99,21 +102,21 @@ def test_restore_drill(tmp_path: Path) -> None:
             time.sleep(0.3)
             traffic.stop.set()
             traffic.join(timeout=30)
-            server.qorgau("keys", "export-shares", str(tmp_path / "shares"))
         statuses = {status for _at, status in traffic.answers}
         during = [s for at, s in traffic.answers if started <= at <= ended]
         assert statuses == {200}, statuses
         assert len(during) >= 2, "no request was answered while the backup ran"
         manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
         assert manifest["tables"]["nrm_cases"] == CASES
+        shares.export(source.data_dir, tmp_path / "shares")  # 3 of 5
 
         # A new node: its keys from 3 of the 5 shares, then the database from the backup.
         target = Settings(data_dir=tmp_path / "b" / "data", database_url=url_b)
+        sheets = [(tmp_path / "shares" / f"share-{n}.txt").read_text() for n in (2, 4, 5)]
+        shares.recover(sheets, target.data_dir)
+        done = restore(target, tmp_path / "backup", backup_key(target.data_dir, create=False))
+        assert done.audit_verified
         env = {**os.environ, "QORGAU_DATA_DIR": str(target.data_dir), "QORGAU_DATABASE_URL": url_b}
-        shares = [str(tmp_path / "shares" / f"share-{n}.txt") for n in (2, 4, 5)]
-        qorgau(env, "keys", "recover", *shares)
-        restored = qorgau(env, "backup", "restore", str(tmp_path / "backup"))
-        assert "The audit log verifies." in restored
         verified = qorgau(env, "audit", "verify")
         assert f"root {manifest['audit']['root']}" in verified.replace("\n", "")
         assert f"{manifest['audit']['size']} leaves" in verified
@@ -121,10 +124,17 @@ def test_restore_drill(tmp_path: Path) -> None:
         engine = make_engine(url_b)
         try:
             with unit_of_work(make_sessionmaker(engine)) as db:
-                read = [service.view_case(db, officer, target, case) for case, officer in _owners(db)]
+                cases = list(db.scalars(select(Case)))
+                people = [service.open_person(target.keyring, case.person) for case in cases]
+                sealed = [open_row(target.keyring, case, "nrm_cases", case.id) for case in cases]
+                # And through the service as an officer of the owning agency (audited), for some.
+                read = [service.view_case(db, officer, target, case) for case, officer in _owners(db)[:50]]
         finally:
             engine.dispose()
-        assert sorted(str(case["id"]) for case in read) == sorted(case_ids)
+        assert sorted(str(case.id) for case in cases) == sorted(case_ids)
+        assert all(person["family_name"] for person in people)
+        assert all("narrative" in details for details in sealed)
+        assert len(read) == 50
         assert all(case["person"]["family_name"] for case in read)
 
 
