@@ -14,11 +14,15 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import uvicorn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from qorgau import demo
 from qorgau.auth import service as auth
@@ -28,6 +32,7 @@ from qorgau.auth.principal import Principal, system_principal
 from qorgau.backup import shares
 from qorgau.backup.restore import restore
 from qorgau.backup.stream import backup_key
+from qorgau.cli import app as cli_app
 from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker, unit_of_work
 from qorgau.migrate import upgrade
@@ -35,9 +40,30 @@ from qorgau.nrm import service
 from qorgau.nrm.bulk import load_synthetic_cases
 from qorgau.nrm.models import Case
 from qorgau.nrm.people import open_row
-from tests.support import PASSWORD, fresh_database, live_server
+from qorgau.web.app import create_app
+from tests.support import PASSWORD, free_port, fresh_database
 
 CASES = 1000
+
+
+@contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """The node's app served over HTTP by uvicorn in a thread of this process (a subprocess
+    would cost seconds of start-up); the backup itself runs as its own process beside it."""
+    app = create_app(settings, engine=make_engine(settings.resolved_database_url))
+    server = uvicorn.Server(uvicorn.Config(app, port=free_port(), log_config=None, access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        app.state.engine.dispose()
 
 
 def qorgau(env: dict[str, str], *args: str) -> str:
@@ -87,17 +113,18 @@ def test_restore_drill(tmp_path: Path) -> None:
     with fresh_database(tmp_path, "drill_a") as url_a, fresh_database(tmp_path, "drill_b") as url_b:
         source = Settings(data_dir=tmp_path / "a" / "data", database_url=url_a)
         case_ids, token = _load_node(source)
-        with live_server(tmp_path / "a", url_a) as server:
+        env_a = {**os.environ, "QORGAU_DATA_DIR": str(source.data_dir), "QORGAU_DATABASE_URL": url_a}
+        with serving(source) as url:
             # The supervisor reads the cases of their agency: each read is an audited write.
             headers = {"Authorization": f"Bearer {token}"}
-            listed = httpx.get(server.url + "/api/v1/cases", headers=headers)
+            listed = httpx.get(url + "/api/v1/cases", headers=headers)
             visible = [item["id"] for item in listed.json()["items"]]
             assert visible, listed.text
-            traffic = Traffic(server.url, token, visible)
+            traffic = Traffic(url, token, visible)
             traffic.start()
             time.sleep(0.5)
             started = time.monotonic()
-            server.qorgau("backup", "create", str(tmp_path / "backup"))
+            qorgau(env_a, "backup", "create", str(tmp_path / "backup"))
             ended = time.monotonic()
             time.sleep(0.3)
             traffic.stop.set()
@@ -117,7 +144,9 @@ def test_restore_drill(tmp_path: Path) -> None:
         done = restore(target, tmp_path / "backup", backup_key(target.data_dir, create=False))
         assert done.audit_verified
         env = {**os.environ, "QORGAU_DATA_DIR": str(target.data_dir), "QORGAU_DATABASE_URL": url_b}
-        verified = qorgau(env, "audit", "verify")
+        result = CliRunner().invoke(cli_app, ["audit", "verify"], env=env)
+        assert result.exit_code == 0, result.output
+        verified = result.output
         assert f"root {manifest['audit']['root']}" in verified.replace("\n", "")
         assert f"{manifest['audit']['size']} leaves" in verified
 
