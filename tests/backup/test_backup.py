@@ -311,6 +311,17 @@ def test_a_node_behind_its_published_checkpoint_says_so(
         ready = client.get("/readyz").json()
     assert ready["status"] == "ready"
     assert "had published a checkpoint at size 1000000000" in ready["warnings"][0]
-    # A node that is not behind shows no warning; remembering never goes back.
+    # Remembering never goes back.
     rewind.remember(data_dir, 1, "cd" * 32)
     assert rewind.remembered(data_dir) == (10**9, "ab" * 32)
+
+
+def test_a_rewound_log_that_grew_again_is_a_fork(db: Session, tmp_path: Path) -> None:
+    size = log.size(db)
+    audit.record(db, system_principal(), "test.event", "thing", "x")
+    assert rewind.behind_warning(db, tmp_path) is None  # nothing remembered
+    rewind.remember(tmp_path, size + 1, log.root(db, size + 1).hex())
+    assert rewind.behind_warning(db, tmp_path) is None  # what it published: fine
+    (tmp_path / rewind.PUBLISHED_FILE).unlink()
+    rewind.remember(tmp_path, size + 1, "00" * 32)  # published other entries at that size
+    assert "will see a fork" in (rewind.behind_warning(db, tmp_path) or "")

@@ -51,17 +51,24 @@ def remember_latest(db: Session, data_dir: Path) -> None:
 
 
 def behind_warning(db: Session, data_dir: Path) -> str | None:
-    """A warning if the audit log is smaller than the newest checkpoint this node published."""
+    """A warning if the audit log is smaller than the newest checkpoint this node published, or
+    holds other entries up to its size (rewound, then grown again)."""
     from qorgau.audit import log as audit_log
 
     known = remembered(data_dir)
     if known is None:
         return None
     size = audit_log.size(db)
-    if size >= known[0]:
-        return None
-    return (
-        f"the audit log holds {size} entries, but this node had published a checkpoint at size "
-        f"{known[0]} (root {known[1][:16]}...): it was restored from an older backup. Peers and "
-        "witnesses will see the log go back; tell them before it grows again."
-    )
+    if size < known[0]:
+        return (
+            f"the audit log holds {size} entries, but this node had published a checkpoint at size "
+            f"{known[0]} (root {known[1][:16]}...): it was restored from an older backup. Peers and "
+            "witnesses will see the log go back; tell them before it grows again."
+        )
+    if audit_log.root(db, known[0]).hex() != known[1]:
+        return (
+            f"the audit log's root at size {known[0]} is not the root this node had published there "
+            f"({known[1][:16]}...): the log was rewound and has grown again differently. Peers and "
+            "witnesses will see a fork; tell them."
+        )
+    return None

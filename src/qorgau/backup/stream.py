@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import secrets
 from collections.abc import Iterable, Iterator
@@ -31,6 +32,7 @@ HEADER_BYTES = len(MAGIC) + SALT_BYTES
 CHUNK = 64 * 1024
 TAG = 16
 BACKUP_KEY_FILE = "backup-key.json"
+log = logging.getLogger("qorgau.backup")
 
 
 class BackupError(Exception):
@@ -78,6 +80,10 @@ def backup_key(data_dir: Path, *, create: bool) -> bytes:
     path = data_dir / BACKUP_KEY_FILE
     if create and not path.exists():
         write_key_file(path, secrets.token_bytes(32))
+        log.warning(
+            "made a new backup key %s: backups open only with it; keep it with `qorgau keys export-shares`",
+            path,
+        )
     return read_key_file(path)
 
 
