@@ -35,9 +35,9 @@ from qorgau.backup.stream import backup_key
 from qorgau.cli import app as cli_app
 from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker, unit_of_work
+from qorgau.demo.bulk import load_synthetic_cases
 from qorgau.migrate import upgrade
 from qorgau.nrm import service
-from qorgau.nrm.bulk import load_synthetic_cases
 from qorgau.nrm.models import Case
 from qorgau.nrm.people import open_row
 from qorgau.web.app import create_app
