@@ -28,6 +28,8 @@ from qorgau.audit import transparency
 from qorgau.auth import grant_pages, grant_routes
 from qorgau.auth import pages as auth_pages
 from qorgau.auth import routes as auth_routes
+from qorgau.backup import rewind
+from qorgau.backup.schedule import scheduled as scheduled_backups
 from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker, unit_of_work, write_engine
 from qorgau.fund import routes as fund_routes
@@ -92,11 +94,24 @@ async def _periodic_work(app: FastAPI) -> AsyncIterator[None]:
     # A checkpoint of what the log holds at start, before the first request: without it a fresh
     # node answers 404 at /transparency/checkpoint until the first tick (no-op if one covers it).
     await _publish_checkpoint_once(app)
-    task = asyncio.create_task(_publish_checkpoints(app))
+    await run_in_threadpool(_warn_if_behind, app)
+    tasks = [
+        asyncio.create_task(_publish_checkpoints(app)),
+        asyncio.create_task(scheduled_backups(app.state.settings)),
+    ]
     try:
         yield
     finally:
-        task.cancel()
+        for task in tasks:
+            task.cancel()
+
+
+def _warn_if_behind(app: FastAPI) -> None:
+    """A node restored from an older backup says so (backup.rewind), in the log and at /readyz."""
+    with unit_of_work(app.state.sessionmaker) as db:
+        app.state.audit_behind = rewind.behind_warning(db, app.state.settings.data_dir)
+    if app.state.audit_behind:
+        log.warning("audit log behind its published checkpoint: %s", app.state.audit_behind)
 
 
 async def _publish_checkpoints(app: FastAPI) -> None:
@@ -120,7 +135,8 @@ async def _publish_checkpoint_once(app: FastAPI) -> None:
 
 def _publish_checkpoint(app: FastAPI) -> None:
     with unit_of_work(app.state.write_sessionmaker) as db:
-        transparency.publish_checkpoint(db, app.state.settings)
+        published = transparency.publish_checkpoint(db, app.state.settings)
+    rewind.remember(app.state.settings.data_dir, published.tree_size, published.root_hash.hex())
 
 
 def create_app(

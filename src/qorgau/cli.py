@@ -23,6 +23,7 @@ from qorgau.analytics import cli as analytics_cli
 from qorgau.auth import service
 from qorgau.auth.rules import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS
 from qorgau.auth.schemas import UserCreate
+from qorgau.backup.cli import register as register_backup
 from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker, unit_of_work, write_engine
 from qorgau.errors import DomainError
@@ -46,6 +47,7 @@ keys_app = typer.Typer(help="Keys that protect personal data at rest.", no_args_
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(analytics_cli.app, name="analytics")
+register_backup(app, keys_app)
 
 console = Console()
 err = Console(stderr=True)

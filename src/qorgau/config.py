@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     # the default (KZ, UZ, KG and TJ set none that our sources show).
     reflection_period_days: dict[str, int] = Field(default_factory=dict)
     default_reflection_period_days: int = 30
+    # Scheduled backups by `qorgau serve` (backup.schedule): off unless a directory and hours are set.
+    backup_dir: Path | None = None
+    backup_hours: float = Field(default=0, ge=0)
+    backup_keep: int = Field(default=7, ge=0)  # newest backups kept there (0: all)
 
     @field_validator("node_country")
     @classmethod

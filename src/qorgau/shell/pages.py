@@ -68,4 +68,5 @@ def readyz(request: Request) -> Response:
         return JSONResponse({"status": "schema_behind", "detail": str(exc)}, status_code=503)
     except Exception:
         return JSONResponse({"status": "database_unreachable"}, status_code=503)
-    return JSONResponse({"status": "ready"})
+    behind = getattr(request.app.state, "audit_behind", None)  # backup.rewind, found at start
+    return JSONResponse({"status": "ready", **({"warnings": [behind]} if behind else {})})
