@@ -14,8 +14,8 @@ from starlette.testclient import TestClient
 
 from qorgau.auth.models import AgencyKind
 from qorgau.auth.permissions import Role
-from qorgau.nrm.pages import case_list
 from qorgau.nrm.models import Case, Person
+from qorgau.nrm.pages import case_list
 from tests.support import bearer, csrf_from, ensure_agency, make_user, sign_in
 
 PERSON = {

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Form, Request
-from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
 from qorgau.auth import service
@@ -31,6 +30,7 @@ from qorgau.db import utcnow
 from qorgau.errors import DomainError
 from qorgau.i18n import _
 from qorgau.labels import agency_kind_label, role_label
+from qorgau.web import forms
 from qorgau.web.deps import DB, AppSettings, roll_back
 from qorgau.web.render import render
 from qorgau.web.requestctx import LANG_COOKIE
@@ -40,16 +40,6 @@ router = APIRouter(include_in_schema=False)
 
 def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
-
-
-def _form_errors(exc: ValidationError | DomainError) -> tuple[dict[str, str], int]:
-    """A refused form's messages by field, and the status to answer with."""
-    if isinstance(exc, DomainError):
-        return {exc.field or "form": exc.detail}, exc.status
-    errors = {
-        str(e["loc"][0]) if e["loc"] else "form": e["msg"].removeprefix("Value error, ") for e in exc.errors()
-    }
-    return errors, 422
 
 
 # --- sign-in ---------------------------------------------------------------------------------
@@ -193,14 +183,15 @@ def change_password(
     current_password: Annotated[str, Form(max_length=256)] = "",
     new_password: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:
-    try:
-        service.change_password(db, principal, current_password, new_password)
-    except DomainError as exc:
-        roll_back(db, exc)
-        errors, status = _form_errors(exc)
-        return _account_page(request, db, principal, errors=errors, status_code=status)
     message = _("Your password was changed. Other sessions were signed out.")
-    return _account_page(request, db, principal, message=message)
+    return forms.submit(
+        db,
+        lambda: service.change_password(db, principal, current_password, new_password),
+        done=lambda _result: _account_page(request, db, principal, message=message),
+        refused=lambda errors, status: _account_page(
+            request, db, principal, errors=errors, status_code=status
+        ),
+    )
 
 
 @router.get("/account/two-factor")
@@ -290,15 +281,15 @@ def create_agency(
     kind: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     form = {"code": code, "name": name, "country": country, "kind": kind}
-    try:
-        data = AgencyCreate.model_validate(form)
-        agency = service.create_agency(db, principal, data)
-    except (ValidationError, DomainError) as exc:
-        roll_back(db, exc)
-        errors, status = _form_errors(exc)
-        return _agencies_page(request, db, principal, form=form, errors=errors, status_code=status)
-    return _agencies_page(
-        request, db, principal, message=_("Agency %(code)s was registered.") % {"code": agency.code}
+    return forms.submit(
+        db,
+        lambda: service.create_agency(db, principal, forms.parse(AgencyCreate, form, keep_blanks=True)),
+        done=lambda agency: _agencies_page(
+            request, db, principal, message=_("Agency %(code)s was registered.") % {"code": agency.code}
+        ),
+        refused=lambda errors, status: _agencies_page(
+            request, db, principal, form=form, errors=errors, status_code=status
+        ),
     )
 
 
@@ -353,14 +344,17 @@ def create_user(
         "agency_code": agency_code,
         "roles": roles or [],
     }
-    try:
-        data = UserCreate.model_validate({**form, "password": password or None})
-        user, generated = service.create_user(db, principal, data)
-    except (ValidationError, DomainError) as exc:
-        roll_back(db, exc)
-        errors, status = _form_errors(exc)
-        return _users_page(request, db, principal, form=form, errors=errors, status_code=status)
-    return _users_page(request, db, principal, created={"username": user.username, "password": generated})
+    values = {**form, "password": password or None}
+    return forms.submit(
+        db,
+        lambda: service.create_user(db, principal, forms.parse(UserCreate, values, keep_blanks=True)),
+        done=lambda made: _users_page(
+            request, db, principal, created={"username": made[0].username, "password": made[1]}
+        ),
+        refused=lambda errors, status: _users_page(
+            request, db, principal, form=form, errors=errors, status_code=status
+        ),
+    )
 
 
 def _user_activity_changed(request: Request, user: Any) -> Response:

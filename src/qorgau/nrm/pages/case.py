@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import uuid
 from collections import defaultdict
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from pydantic import ValidationError
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from qorgau.auth import service as auth_service
@@ -16,7 +17,6 @@ from qorgau.auth.models import Agency
 from qorgau.auth.permissions import Permission
 from qorgau.auth.principal import Principal
 from qorgau.db import utcnow
-from qorgau.errors import DomainError
 from qorgau.nrm import access, rules, service
 from qorgau.nrm.pages.common import (
     CaseReader,
@@ -25,9 +25,7 @@ from qorgau.nrm.pages.common import (
     LongText,
     ReferralManager,
     Text,
-    _blank_none,
     _country,
-    _errors,
     _orphans_to,
     _waited,
 )
@@ -44,12 +42,14 @@ from qorgau.nrm.schemas import (
     RightIn,
     TaskIn,
 )
-from qorgau.web.deps import DB, AppSettings, roll_back
+from qorgau.web import forms
+from qorgau.web.deps import DB, AppSettings
 from qorgau.web.render import is_htmx, private, render, see_other
 
 router = APIRouter(include_in_schema=False)
 
 
+# The sections of the case page that htmx can swap on their own (nrm/_case_<name>.html).
 SWAPPABLE = ("consents", "rights", "plan", "notes")
 _REASONED = frozenset({CaseAction.DECIDE_NOT_A_VICTIM, CaseAction.CLOSE, CaseAction.REOPEN})
 
@@ -167,44 +167,53 @@ def _case_page(
     return private(render(request, "nrm/case.html", ctx, status_code=status_code))
 
 
-def _case_form_done(
-    request: Request,
-    db: DB,
-    settings: AppSettings,
-    principal: Principal,
-    case_id: uuid.UUID,
-    section: str,
-) -> Response:
-    if section in SWAPPABLE and is_htmx(request):
-        return _case_page(request, db, settings, principal, case_id, section=section)
-    return see_other(f"/cases/{case_id}#case-{section}")
+@dataclass(frozen=True)
+class CaseForm:
+    """A form posted from a case's page, with what answering it needs."""
+
+    request: Request
+    db: DB
+    settings: AppSettings
+    principal: Principal
+    case_id: uuid.UUID
+
+    def page(self, **kwargs: Any) -> Response:
+        return _case_page(self.request, self.db, self.settings, self.principal, self.case_id, **kwargs)
+
+    def post(
+        self, form: str, section: str, values: dict[str, Any], act: Callable[[], object], then: str = ""
+    ) -> Response:
+        """`act` parses the values and calls the service. Done, the browser goes back to the case
+        (to `then`, or to the section; htmx gets the section swapped); refused, the case page
+        comes again with the message next to the form's field."""
+
+        def done(_result: object) -> Response:
+            if then:
+                return see_other(then)
+            if section in SWAPPABLE and is_htmx(self.request):
+                return self.page(section=section)
+            return see_other(f"/cases/{self.case_id}#case-{section}")
+
+        def refused(errors: dict[str, str], status: int) -> Response:
+            return self.page(section=section, errors=errors, posted={form: values}, status_code=status)
+
+        return forms.submit(self.db, act, done=done, refused=refused, form=form, fields=values)
 
 
-def _case_form_refused(
-    request: Request,
-    db: DB,
-    settings: AppSettings,
-    principal: Principal,
-    case_id: uuid.UUID,
-    exc: ValidationError | DomainError,
-    *,
-    form: str,
-    section: str,
-    values: dict[str, Any],
-) -> Response:
-    roll_back(db, exc)
-    errors, code = _errors(exc, form, values)
-    return _case_page(
-        request,
-        db,
-        settings,
-        principal,
-        case_id,
-        section=section,
-        errors=errors,
-        posted={form: values},
-        status_code=code,
-    )
+def _writer_form(
+    request: Request, case_id: uuid.UUID, db: DB, settings: AppSettings, principal: CaseWriter
+) -> CaseForm:
+    return CaseForm(request, db, settings, principal, case_id)
+
+
+def _referrer_form(
+    request: Request, case_id: uuid.UUID, db: DB, settings: AppSettings, principal: ReferralManager
+) -> CaseForm:
+    return CaseForm(request, db, settings, principal, case_id)
+
+
+WriterForm = Annotated[CaseForm, Depends(_writer_form)]
+ReferrerForm = Annotated[CaseForm, Depends(_referrer_form)]
 
 
 @router.get("/cases/{case_id}")
@@ -216,11 +225,7 @@ def case_view(
 
 @router.post("/cases/{case_id}/actions")
 def case_action(
-    request: Request,
-    case_id: uuid.UUID,
-    db: DB,
-    settings: AppSettings,
-    principal: CaseWriter,
+    here: WriterForm,
     action: Choice = "",
     reason: Text = "",
     closure_reason: Choice = "",
@@ -233,105 +238,71 @@ def case_action(
         "closure_reason": closure_reason,
         "at_persons_request": bool(at_persons_request),
     }
-    try:
-        body = CaseCommandIn.model_validate(_blank_none(values))
-        service.act_on_case(db, principal, settings, case_id, body)
-    except (ValidationError, DomainError) as exc:
-        # The message goes to the form that was sent (a step may have two: as usual, and at
-        # the person's request during the reflection period).
-        form = form_id if re.fullmatch(r"action-[a-z_]+(-asked)?", form_id) else "action"
-        return _case_form_refused(
-            request, db, settings, principal, case_id, exc, form=form, section="status", values=values
-        )
-    return see_other(f"/cases/{case_id}")
+    # The message goes to the form that was sent (a step may have two: as usual, and at the
+    # person's request during the reflection period).
+    form = form_id if re.fullmatch(r"action-[a-z_]+(-asked)?", form_id) else "action"
+    return here.post(
+        form,
+        "status",
+        values,
+        lambda: service.act_on_case(
+            here.db, here.principal, here.settings, here.case_id, forms.parse(CaseCommandIn, values)
+        ),
+        then=f"/cases/{here.case_id}",
+    )
 
 
 @router.post("/cases/{case_id}/guardian")
-def case_guardian(
-    request: Request,
-    case_id: uuid.UUID,
-    db: DB,
-    settings: AppSettings,
-    principal: CaseWriter,
-    has_guardian: Choice = "",
-    guardian: Text = "",
-) -> Response:
+def case_guardian(here: WriterForm, has_guardian: Choice = "", guardian: Text = "") -> Response:
     values = {"has_guardian": bool(has_guardian), "guardian": guardian}
-    try:
-        service.set_guardian(db, principal, settings, case_id, GuardianIn.model_validate(_blank_none(values)))
-    except (ValidationError, DomainError) as exc:
-        return _case_form_refused(
-            request, db, settings, principal, case_id, exc, form="guardian", section="status", values=values
-        )
-    return see_other(f"/cases/{case_id}")
+    return here.post(
+        "guardian",
+        "status",
+        values,
+        lambda: service.set_guardian(
+            here.db, here.principal, here.settings, here.case_id, forms.parse(GuardianIn, values)
+        ),
+        then=f"/cases/{here.case_id}",
+    )
 
 
 @router.post("/cases/{case_id}/consents")
 def case_consent(
-    request: Request,
-    case_id: uuid.UUID,
-    db: DB,
-    settings: AppSettings,
-    principal: CaseWriter,
-    purpose: Choice = "",
-    agency_id: Choice = "",
-    country: Choice = "",
+    here: WriterForm, purpose: Choice = "", agency_id: Choice = "", country: Choice = ""
 ) -> Response:
     values = {"purpose": purpose, "agency_id": agency_id, "country": country}
-    try:
-        service.give_consent(db, principal, case_id, ConsentIn.model_validate(_blank_none(values)))
-    except (ValidationError, DomainError) as exc:
-        return _case_form_refused(
-            request, db, settings, principal, case_id, exc, form="consent", section="consents", values=values
-        )
-    return _case_form_done(request, db, settings, principal, case_id, "consents")
+    return here.post(
+        "consent",
+        "consents",
+        values,
+        lambda: service.give_consent(here.db, here.principal, here.case_id, forms.parse(ConsentIn, values)),
+    )
 
 
 @router.post("/cases/{case_id}/consents/{consent_id}/withdraw")
-def case_consent_withdraw(
-    request: Request,
-    case_id: uuid.UUID,
-    consent_id: uuid.UUID,
-    db: DB,
-    settings: AppSettings,
-    principal: CaseWriter,
-) -> Response:
-    try:
-        service.withdraw_consent(db, principal, case_id, consent_id)
-    except DomainError as exc:
-        return _case_form_refused(
-            request, db, settings, principal, case_id, exc, form="consent", section="consents", values={}
-        )
-    return _case_form_done(request, db, settings, principal, case_id, "consents")
+def case_consent_withdraw(here: WriterForm, consent_id: uuid.UUID) -> Response:
+    return here.post(
+        "consent",
+        "consents",
+        {},
+        lambda: service.withdraw_consent(here.db, here.principal, here.case_id, consent_id),
+    )
 
 
 @router.post("/cases/{case_id}/rights")
-def case_right(
-    request: Request,
-    case_id: uuid.UUID,
-    db: DB,
-    settings: AppSettings,
-    principal: CaseWriter,
-    kind: Choice = "",
-    status: Choice = "",
-) -> Response:
+def case_right(here: WriterForm, kind: Choice = "", status: Choice = "") -> Response:
     values = {"kind": kind, "status": status}
-    try:
-        service.set_right(db, principal, case_id, RightIn.model_validate(_blank_none(values)))
-    except (ValidationError, DomainError) as exc:
-        return _case_form_refused(
-            request, db, settings, principal, case_id, exc, form="right", section="rights", values=values
-        )
-    return _case_form_done(request, db, settings, principal, case_id, "rights")
+    return here.post(
+        "right",
+        "rights",
+        values,
+        lambda: service.set_right(here.db, here.principal, here.case_id, forms.parse(RightIn, values)),
+    )
 
 
 @router.post("/cases/{case_id}/referrals")
 def case_refer(
-    request: Request,
-    case_id: uuid.UUID,
-    db: DB,
-    settings: AppSettings,
-    principal: ReferralManager,
+    here: ReferrerForm,
     to_agency_id: Choice = "",
     service_type: Choice = "",
     needs: Text = "",
@@ -345,95 +316,66 @@ def case_refer(
         "consent_exception": consent_exception,
         "exception_reason": exception_reason,
     }
-    try:
-        service.refer(db, principal, settings, case_id, ReferralIn.model_validate(_blank_none(values)))
-    except (ValidationError, DomainError) as exc:
-        return _case_form_refused(
-            request,
-            db,
-            settings,
-            principal,
-            case_id,
-            exc,
-            form="referral",
-            section="referrals",
-            values=values,
-        )
-    return see_other(f"/cases/{case_id}#case-referrals")
+    return here.post(
+        "referral",
+        "referrals",
+        values,
+        lambda: service.refer(
+            here.db, here.principal, here.settings, here.case_id, forms.parse(ReferralIn, values)
+        ),
+        then=f"/cases/{here.case_id}#case-referrals",
+    )
 
 
 @router.post("/cases/{case_id}/plan/goals")
-def case_goal(
-    request: Request,
-    case_id: uuid.UUID,
-    db: DB,
-    settings: AppSettings,
-    principal: CaseWriter,
-    title: Text = "",
-) -> Response:
+def case_goal(here: WriterForm, title: Text = "") -> Response:
     values = {"title": title}
-    try:
-        service.add_goal(db, principal, settings, case_id, GoalIn.model_validate(values))
-    except (ValidationError, DomainError) as exc:
-        return _case_form_refused(
-            request, db, settings, principal, case_id, exc, form="goal", section="plan", values=values
-        )
-    return _case_form_done(request, db, settings, principal, case_id, "plan")
+    return here.post(
+        "goal",
+        "plan",
+        values,
+        lambda: service.add_goal(
+            here.db,
+            here.principal,
+            here.settings,
+            here.case_id,
+            forms.parse(GoalIn, values, keep_blanks=True),
+        ),
+    )
 
 
 @router.post("/cases/{case_id}/plan/tasks")
-def case_task(
-    request: Request,
-    case_id: uuid.UUID,
-    db: DB,
-    settings: AppSettings,
-    principal: CaseWriter,
-    title: Text = "",
-    goal_id: Choice = "",
-    due_on: Choice = "",
-) -> Response:
+def case_task(here: WriterForm, title: Text = "", goal_id: Choice = "", due_on: Choice = "") -> Response:
     values = {"title": title, "goal_id": goal_id, "due_on": due_on}
-    try:
-        service.add_task(db, principal, settings, case_id, TaskIn.model_validate(_blank_none(values)))
-    except (ValidationError, DomainError) as exc:
-        return _case_form_refused(
-            request, db, settings, principal, case_id, exc, form="task", section="plan", values=values
-        )
-    return _case_form_done(request, db, settings, principal, case_id, "plan")
+    return here.post(
+        "task",
+        "plan",
+        values,
+        lambda: service.add_task(
+            here.db, here.principal, here.settings, here.case_id, forms.parse(TaskIn, values)
+        ),
+    )
 
 
 @router.post("/cases/{case_id}/plan/tasks/{task_id}/done")
-def case_task_done(
-    request: Request,
-    case_id: uuid.UUID,
-    task_id: uuid.UUID,
-    db: DB,
-    settings: AppSettings,
-    principal: CaseWriter,
-) -> Response:
-    try:
-        service.complete_task(db, principal, case_id, task_id)
-    except DomainError as exc:
-        return _case_form_refused(
-            request, db, settings, principal, case_id, exc, form="task", section="plan", values={}
-        )
-    return _case_form_done(request, db, settings, principal, case_id, "plan")
+def case_task_done(here: WriterForm, task_id: uuid.UUID) -> Response:
+    return here.post(
+        "task", "plan", {}, lambda: service.complete_task(here.db, here.principal, here.case_id, task_id)
+    )
 
 
 @router.post("/cases/{case_id}/notes")
-def case_note(
-    request: Request,
-    case_id: uuid.UUID,
-    db: DB,
-    settings: AppSettings,
-    principal: CaseWriter,
-    text: LongText = "",
-) -> Response:
+def case_note(here: WriterForm, text: LongText = "") -> Response:
     values = {"text": text}
-    try:
-        service.add_note(db, principal, settings, case_id, NoteIn.model_validate(values))
-    except (ValidationError, DomainError) as exc:
-        return _case_form_refused(
-            request, db, settings, principal, case_id, exc, form="note", section="notes", values=values
-        )
-    return _case_form_done(request, db, settings, principal, case_id, "notes")
+    return here.post(
+        "note",
+        "notes",
+        values,
+        lambda: service.add_note(
+            here.db,
+            here.principal,
+            here.settings,
+            here.case_id,
+            forms.parse(NoteIn, values, keep_blanks=True),
+        ),
+    )

@@ -6,21 +6,21 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.responses import Response
 
 from qorgau.auth.permissions import Permission
 from qorgau.auth.principal import Principal
-from qorgau.errors import DomainError
 from qorgau.i18n import _
 from qorgau.nrm import service
-from qorgau.nrm.pages.common import CaseReader, _blank_none, _country, _errors
+from qorgau.nrm.pages.common import CaseReader, _country
 from qorgau.nrm.schemas import (
     CaseFilter,
     CasePage,
     CaseSearch,
 )
-from qorgau.web.deps import DB, AppSettings, roll_back
+from qorgau.web import forms
+from qorgau.web.deps import DB, AppSettings
 from qorgau.web.render import is_htmx, private, render
 
 router = APIRouter(include_in_schema=False)
@@ -48,7 +48,7 @@ def _cases_page(
 ) -> Response:
     next_url = None
     if page is not None and page.next and search is None:
-        query = _blank_none(filters.model_dump(exclude={"overdue"}))
+        query = forms.blank_none(filters.model_dump(exclude={"overdue"}))
         if filters.overdue:
             query["overdue"] = "true"
         next_url = "/cases?" + urlencode({**query, "after": page.next})
@@ -85,18 +85,27 @@ def cases(
         exploitation_type=exploitation_type,
         overdue=overdue in ("1", "true", "on"),
     )
-    try:
-        f = CaseFilter.model_validate(
-            _blank_none({**filters.model_dump(), "after": after, "limit": PAGE_SIZE})
-        )
-        page = CasePage.model_validate(service.list_cases(db, principal, settings, f))
-    except (ValidationError, DomainError) as exc:
-        roll_back(db, exc)
-        errors, code = _errors(exc, "filter", ["status", "country", "exploitation_type", "after"])
-        return _cases_page(request, principal, None, filters=filters, errors=errors, status_code=code)
-    # The filters as understood ("kz" is KZ), for the form and the next page's link.
-    filters.country = f.country or ""
-    return _cases_page(request, principal, page, filters=filters)
+
+    def act() -> tuple[CaseFilter, CasePage]:
+        f = forms.parse(CaseFilter, {**filters.model_dump(), "after": after, "limit": PAGE_SIZE})
+        return f, CasePage.model_validate(service.list_cases(db, principal, settings, f))
+
+    def done(result: tuple[CaseFilter, CasePage]) -> Response:
+        f, page = result
+        # The filters as understood ("kz" is KZ), for the form and the next page's link.
+        filters.country = f.country or ""
+        return _cases_page(request, principal, page, filters=filters)
+
+    return forms.submit(
+        db,
+        act,
+        done=done,
+        refused=lambda errors, code: _cases_page(
+            request, principal, None, filters=filters, errors=errors, status_code=code
+        ),
+        form="filter",
+        fields=["status", "country", "exploitation_type", "after"],
+    )
 
 
 @router.post("/cases/search")
@@ -111,24 +120,29 @@ def search_cases(
 ) -> Response:
     search = {"name": name, "birth_date": birth_date, "document_number": document_number}
     filters = _ListForm()
-    terms = _blank_none(search)
+    terms = forms.blank_none(search)
     if not terms:
         errors = {"search.form": _("Enter a name, a birth date or a document number.")}
         status_code = 200 if is_htmx(request) else 422
         return _cases_page(
             request, principal, None, filters=filters, search=search, errors=errors, status_code=status_code
         )
-    try:
-        page = CasePage.model_validate(
-            service.list_cases(
-                db, principal, settings, CaseSearch.model_validate({**terms, "limit": PAGE_SIZE})
-            )
-        )
-    except (ValidationError, DomainError) as exc:
-        roll_back(db, exc)
-        errors, code = _errors(exc, "search", search)
+
+    def act() -> CasePage:
+        f = CaseSearch.model_validate({**terms, "limit": PAGE_SIZE})
+        return CasePage.model_validate(service.list_cases(db, principal, settings, f))
+
+    def refused(errors: dict[str, str], code: int) -> Response:
         status_code = 200 if is_htmx(request) else code
         return _cases_page(
             request, principal, None, filters=filters, search=search, errors=errors, status_code=status_code
         )
-    return _cases_page(request, principal, page, filters=filters, search=search)
+
+    return forms.submit(
+        db,
+        act,
+        done=lambda page: _cases_page(request, principal, page, filters=filters, search=search),
+        refused=refused,
+        form="search",
+        fields=search,
+    )

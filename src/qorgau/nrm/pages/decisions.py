@@ -8,15 +8,15 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from qorgau.auth.principal import Principal
-from qorgau.errors import DomainError
 from qorgau.nrm import service
-from qorgau.nrm.pages.common import DecisionMaker, _country, _errors
+from qorgau.nrm.pages.common import DecisionMaker, _country
 from qorgau.nrm.rules import CaseStatus
 from qorgau.nrm.schemas import (
     CaseFilter,
     CasePage,
 )
-from qorgau.web.deps import DB, AppSettings, roll_back
+from qorgau.web import forms
+from qorgau.web.deps import DB, AppSettings
 from qorgau.web.render import private, render, see_other
 
 router = APIRouter(include_in_schema=False)
@@ -57,10 +57,13 @@ def decisions(request: Request, db: DB, settings: AppSettings, principal: Decisi
 def review_break_glass(
     request: Request, grant_id: uuid.UUID, db: DB, settings: AppSettings, principal: DecisionMaker
 ) -> Response:
-    try:
-        service.review_break_glass(db, principal, grant_id)
-    except DomainError as exc:
-        roll_back(db, exc)
-        errors, code = _errors(exc, "review", [])
-        return _decisions_page(request, db, settings, principal, errors=errors, status_code=code)
-    return see_other("/decisions")
+    return forms.submit(
+        db,
+        lambda: service.review_break_glass(db, principal, grant_id),
+        done=lambda _grant: see_other("/decisions"),
+        refused=lambda errors, code: _decisions_page(
+            request, db, settings, principal, errors=errors, status_code=code
+        ),
+        form="review",
+        fields=[],
+    )

@@ -7,21 +7,17 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import ValidationError
 from starlette.responses import Response
 
 from qorgau.auth.principal import Principal
 from qorgau.db import utcnow
-from qorgau.errors import DomainError
 from qorgau.nrm import rules, service
-from qorgau.nrm.pages.case import _case_form_refused
-from qorgau.nrm.pages.common import Choice, ReferralManager, Text, _blank_none, _errors, _orphans_to, _waited
+from qorgau.nrm.pages.case import CaseForm
+from qorgau.nrm.pages.common import Choice, ReferralManager, Text, _orphans_to, _waited
 from qorgau.nrm.rules import ReferralAction, ReferralStatus
-from qorgau.nrm.schemas import (
-    ReferralCommandIn,
-    ReferralOut,
-)
-from qorgau.web.deps import DB, AppSettings, roll_back
+from qorgau.nrm.schemas import ReferralCommandIn, ReferralOut
+from qorgau.web import forms
+from qorgau.web.deps import DB, AppSettings
 from qorgau.web.render import private, render, see_other
 
 router = APIRouter(include_in_schema=False)
@@ -85,34 +81,26 @@ def referral_action(
     """A step on a referral. From the inbox (the receiving agency) it returns to the inbox; from
     the case page (`case_id` sent: the referring side cancels) it returns to the case."""
     values = {"action": action, "reason": reason}
-    back_to_case: uuid.UUID | None = None
-    if case_id:
-        try:
-            back_to_case = uuid.UUID(case_id)
-        except ValueError:
-            back_to_case = None
+    form = f"referral-{referral_id}-{action}" if re.fullmatch(r"[a-z_]{1,32}", action) else "referral"
+
+    def act() -> object:
+        body = forms.parse(ReferralCommandIn, values)
+        return service.act_on_referral(db, principal, settings, referral_id, body)
+
     try:
-        body = ReferralCommandIn.model_validate(_blank_none(values))
-        service.act_on_referral(db, principal, settings, referral_id, body)
-    except (ValidationError, DomainError) as exc:
-        form = f"referral-{referral_id}-{action}" if re.fullmatch(r"[a-z_]{1,32}", action) else "referral"
-        if back_to_case is not None:
-            return _case_form_refused(
-                request,
-                db,
-                settings,
-                principal,
-                back_to_case,
-                exc,
-                form=form,
-                section="referrals",
-                values=values,
-            )
-        roll_back(db, exc)
-        errors, code = _errors(exc, form, values)
-        return _inbox_page(
-            request, db, settings, principal, errors=errors, posted={form: values}, status_code=code
-        )
+        back_to_case = uuid.UUID(case_id) if case_id else None
+    except ValueError:
+        back_to_case = None
     if back_to_case is not None:
-        return see_other(f"/cases/{back_to_case}#case-referrals")
-    return see_other("/referrals")
+        here = CaseForm(request, db, settings, principal, back_to_case)
+        return here.post(form, "referrals", values, act, then=f"/cases/{back_to_case}#case-referrals")
+    return forms.submit(
+        db,
+        act,
+        done=lambda _result: see_other("/referrals"),
+        refused=lambda errors, code: _inbox_page(
+            request, db, settings, principal, errors=errors, posted={form: values}, status_code=code
+        ),
+        form=form,
+        fields=values,
+    )

@@ -3,7 +3,8 @@ the server between steps), then the registration with its possible-duplicate che
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel, Field, ValidationError
@@ -14,20 +15,32 @@ from qorgau.i18n import current_locale
 from qorgau.nrm import service
 from qorgau.nrm.pages.common import (
     CaseWriter,
-    _blank_none,
     _countries,
     _country,
-    _errors,
     _split,
     _split_names,
 )
 from qorgau.nrm.schemas import (
     CaseCreate,
 )
+from qorgau.web import forms
 from qorgau.web.deps import DB, AppSettings, roll_back
 from qorgau.web.render import go_to, is_htmx, private, render
 
 router = APIRouter(include_in_schema=False)
+
+
+def _intake_field(loc: Sequence[Any]) -> str:
+    """The intake form's field for a CaseCreate error location."""
+    parts = [str(p) for p in loc if not isinstance(p, int)]
+    if parts and parts[0] == "person":
+        parts = parts[1:]
+    if not parts:
+        return "form"
+    if parts[0] == "documents":
+        last = parts[-1] if len(parts) > 1 else "number"
+        return "document_country" if last == "issuing_country" else f"document_{last}"
+    return parts[0]
 
 
 class IntakeForm(BaseModel):
@@ -93,10 +106,10 @@ _STEP_OF = {field: step for step, fields in INTAKE_STEPS.items() for field in fi
 
 
 def _case_create(form: IntakeForm) -> CaseCreate:
-    document = _blank_none(
+    document = forms.blank_none(
         {"type": form.document_type, "number": form.document_number, "issuing_country": form.document_country}
     )
-    person = _blank_none(
+    person = forms.blank_none(
         {
             "family_name": form.family_name,
             "given_name": form.given_name,
@@ -113,7 +126,7 @@ def _case_create(form: IntakeForm) -> CaseCreate:
         # A document is recorded once its number or country is given; its type alone is the default.
         documents=[document] if document.keys() - {"type"} else [],
     )
-    data = _blank_none(
+    data = forms.blank_none(
         {
             "recruitment_country": form.recruitment_country,
             "recruitment_place": form.recruitment_place,
@@ -177,7 +190,7 @@ def intake(
     try:
         data = _case_create(form)
     except ValidationError as exc:
-        errors, _status = _errors(exc)
+        errors, _status = forms.form_errors(exc, locate=_intake_field)
     if errors:
         first_bad = min(_STEP_OF.get(field, 1) for field in errors)
         if first_bad < target or form.go == "register":
@@ -193,7 +206,7 @@ def intake(
         roll_back(db, exc)
         if exc.field == "acknowledge_possible_duplicate":
             return _intake_page(request, form, 3, data=data, duplicate=exc.detail, status_code=exc.status)
-        shown, code = _errors(exc, fields=_STEP_OF)
+        shown, code = forms.form_errors(exc, fields=_STEP_OF)
         step = _STEP_OF.get(exc.field or "", 3)
         return _intake_page(request, form, step, data=data, errors=shown, status_code=code)
     return go_to(request, f"/cases/{case.id}")
