@@ -67,13 +67,10 @@ def pending_break_glass(db: Session, actor: Principal, settings: Settings) -> li
     """Break-glass accesses by the supervisor's agency's officers, or to its cases, not yet reviewed."""
     actor.require(Permission.DECISION_MAKE)
     rows = db.execute(
-        select(BreakGlass, Case.reference, User.username, User.display_name)
-        .join(Case, Case.id == BreakGlass.case_id)
+        access.break_glass_to_review(actor)
+        .add_columns(User.username, User.display_name)
         .join(User, User.id == BreakGlass.user_id)
-        .where(
-            BreakGlass.reviewed_at.is_(None),
-            (BreakGlass.agency_id == actor.agency_id) | (Case.owner_agency_id == actor.agency_id),
-        )
+        .where(BreakGlass.reviewed_at.is_(None))
         .order_by(BreakGlass.id)
     )
     return [
@@ -93,11 +90,8 @@ def pending_break_glass(db: Session, actor: Principal, settings: Settings) -> li
 
 def review_break_glass(db: Session, actor: Principal, grant_id: uuid.UUID) -> BreakGlass:
     actor.require(Permission.DECISION_MAKE)
-    grant = db.get(BreakGlass, grant_id)
+    grant = db.scalar(access.break_glass_to_review(actor).where(BreakGlass.id == grant_id))
     if grant is None:
-        raise NotFound(_("No such break-glass access."))
-    case = db.get(Case, grant.case_id)
-    if actor.agency_id not in (grant.agency_id, case.owner_agency_id if case else None):
         raise NotFound(_("No such break-glass access."))
     if grant.user_id == actor.user_id:
         raise Forbidden(_("Someone else reviews your own break-glass access."))

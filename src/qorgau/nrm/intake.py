@@ -71,27 +71,13 @@ def possible_duplicates(
     name_tokens = names.name_tokens(person.get("family_name"), person.get("given_name"))
     candidates: set[uuid.UUID] = set()
     if docs:
-        candidates |= set(
-            db.scalars(
-                select(PersonKey.person_id).where(
-                    PersonKey.kind == PersonKeyKind.DOCUMENT, PersonKey.digest.in_(docs)
-                )
-            )
-        )
+        candidates |= set(db.scalars(people.persons_keyed(PersonKeyKind.DOCUMENT, *docs)))
     if person.get("birth_date") and name_tokens:
-        digests = [keyring.blind(PersonKeyKind.NAME, t) for t in name_tokens]
-        q = select(PersonKey.person_id).where(
-            PersonKey.kind == PersonKeyKind.BIRTH_DATE,
-            PersonKey.digest == keyring.blind(PersonKeyKind.BIRTH_DATE, str(person["birth_date"])),
-        )
-        for digest in digests:
-            q = q.where(
-                PersonKey.person_id.in_(
-                    select(PersonKey.person_id).where(
-                        PersonKey.kind == PersonKeyKind.NAME, PersonKey.digest == digest
-                    )
-                )
-            )
+        born = keyring.blind(PersonKeyKind.BIRTH_DATE, str(person["birth_date"]))
+        q = people.persons_keyed(PersonKeyKind.BIRTH_DATE, born)
+        for token in name_tokens:
+            named = people.persons_keyed(PersonKeyKind.NAME, keyring.blind(PersonKeyKind.NAME, token))
+            q = q.where(PersonKey.person_id.in_(named))
         candidates |= set(db.scalars(q))
     if not candidates:
         return [], False

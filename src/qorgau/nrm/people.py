@@ -11,9 +11,11 @@ import uuid
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Select, select
+
 from qorgau.keyring import Keyring
 from qorgau.nrm import names
-from qorgau.nrm.models import PersonKeyKind, Sealed
+from qorgau.nrm.models import PersonKey, PersonKeyKind, Sealed
 
 _DOCUMENT_NOISE = re.compile(r"[\s\-/№.]+")
 
@@ -60,6 +62,12 @@ def blind_keys(keyring: Keyring, person: dict[str, Any]) -> set[tuple[PersonKeyK
         if number:
             keys.add((PersonKeyKind.DOCUMENT, keyring.blind(PersonKeyKind.DOCUMENT, number)))
     return keys
+
+
+def persons_keyed(kind: PersonKeyKind, *digests: bytes) -> Select[uuid.UUID]:
+    """The persons with a blind-index entry of this kind equal to one of `digests` (a subquery
+    for `Case.person_id.in_(...)`)."""
+    return select(PersonKey.person_id).where(PersonKey.kind == kind, PersonKey.digest.in_(digests))
 
 
 def name_query_digests(keyring: Keyring, text: str) -> list[bytes]:

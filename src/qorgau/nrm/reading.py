@@ -26,7 +26,6 @@ from qorgau.nrm.models import (
     Consent,
     HomeCountryNotification,
     Note,
-    PersonKey,
     PersonKeyKind,
     PlanItem,
     Referral,
@@ -179,15 +178,6 @@ def plan_item_out(keyring: Keyring, item: PlanItem, today: date) -> dict[str, An
     }
 
 
-def _has_all_names(digests: list[bytes]) -> list[Any]:
-    return [
-        Case.person_id.in_(
-            select(PersonKey.person_id).where(PersonKey.kind == PersonKeyKind.NAME, PersonKey.digest == d)
-        )
-        for d in digests
-    ]
-
-
 def list_cases(
     db: Session, actor: Principal, settings: Settings, f: CaseFilter | CaseSearch
 ) -> dict[str, Any]:
@@ -214,27 +204,15 @@ def list_cases(
         digests = people.name_query_digests(keyring, search.name)
         if not digests:
             raise InvalidInput(_("Type at least one letter of a name."), field="name")
-        q = q.where(*_has_all_names(digests))
+        q = q.where(*(Case.person_id.in_(people.persons_keyed(PersonKeyKind.NAME, d)) for d in digests))
         criteria.append("name")
     if search.birth_date is not None:
-        q = q.where(
-            Case.person_id.in_(
-                select(PersonKey.person_id).where(
-                    PersonKey.kind == PersonKeyKind.BIRTH_DATE,
-                    PersonKey.digest == people.birth_date_digest(keyring, search.birth_date),
-                )
-            )
-        )
+        born = people.birth_date_digest(keyring, search.birth_date)
+        q = q.where(Case.person_id.in_(people.persons_keyed(PersonKeyKind.BIRTH_DATE, born)))
         criteria.append("birth_date")
     if search.document_number:
-        q = q.where(
-            Case.person_id.in_(
-                select(PersonKey.person_id).where(
-                    PersonKey.kind == PersonKeyKind.DOCUMENT,
-                    PersonKey.digest == people.document_digest(keyring, search.document_number),
-                )
-            )
-        )
+        document = people.document_digest(keyring, search.document_number)
+        q = q.where(Case.person_id.in_(people.persons_keyed(PersonKeyKind.DOCUMENT, document)))
         criteria.append("document_number")
     if f.after:
         try:

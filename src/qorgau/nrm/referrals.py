@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qorgau.audit import service as audit
@@ -16,7 +15,7 @@ from qorgau.config import Settings
 from qorgau.db import utcnow, uuid7
 from qorgau.errors import Conflict, NotFound
 from qorgau.i18n import _
-from qorgau.nrm import people, rules
+from qorgau.nrm import access, people, rules
 from qorgau.nrm.common import _agency, _case_to_change, _history, _today, _violation
 from qorgau.nrm.lifecycle import _grants
 from qorgau.nrm.models import (
@@ -85,7 +84,7 @@ def act_on_referral(
         raise NotFound(_("No such referral."))
     side = rules.REFERRAL_ACTION_SIDE[data.action]
     if side == "receiver":
-        if referral.to_agency_id != actor.agency_id:
+        if db.execute(access.received_referrals(actor).where(Referral.id == referral.id)).first() is None:
             raise NotFound(_("No such referral."))
         case = db.get(Case, referral.case_id)
     else:
@@ -119,13 +118,7 @@ def referral_inbox(
 ) -> list[dict[str, Any]]:
     """Referrals to the actor's agency, oldest waiting first."""
     actor.require(Permission.REFERRAL_MANAGE)
-    if actor.agency_id is None:
-        return []
-    q = (
-        select(Referral, Case.reference)
-        .join(Case, Case.id == Referral.case_id)
-        .where(Referral.to_agency_id == actor.agency_id)
-    )
+    q = access.received_referrals(actor)
     if active_only:
         q = q.where(Referral.status.in_(rules.ACTIVE_REFERRAL))
     rows = db.execute(q.order_by(Referral.id).limit(500))

@@ -10,6 +10,7 @@ what they share. Import them from here: the modules behind it are the room's own
 
 from __future__ import annotations
 
+from qorgau.nrm.access import case_access
 from qorgau.nrm.breakglass import break_glass, pending_break_glass, review_break_glass
 from qorgau.nrm.common import open_person
 from qorgau.nrm.intake import new_reference, register_case
@@ -36,6 +37,7 @@ __all__ = [
     "apply_screening",
     "assign_case",
     "break_glass",
+    "case_access",
     "complete_task",
     "give_consent",
     "list_cases",

@@ -15,12 +15,11 @@ from qorgau.auth.models import User
 from qorgau.auth.permissions import Permission
 from qorgau.auth.principal import Principal
 from qorgau.config import Settings
-from qorgau.db import utcnow, uuid7
+from qorgau.db import uuid7
 from qorgau.errors import InvalidInput, NotFound
 from qorgau.i18n import N_, _
-from qorgau.nrm import access, people
+from qorgau.nrm import people
 from qorgau.nrm import service as nrm
-from qorgau.nrm.models import Case
 from qorgau.screening import profiles, rules
 from qorgau.screening.catalog import indicator_hint, indicator_label
 from qorgau.screening.models import ScreeningRecord
@@ -246,8 +245,7 @@ def case_screening_list(db: Session, actor: Principal, case_id: uuid.UUID) -> li
     """The screenings of a case for its page, newest first: their outcome and date only (plain
     columns, nothing unsealed). Empty for whoever sees only a referral's part of the case."""
     actor.require(Permission.CASE_READ)
-    row = db.execute(access.readable_cases(actor, utcnow()).where(Case.id == case_id)).first()
-    if row is None or row[1] == "referral":
+    if nrm.case_access(db, actor, case_id) in (None, "referral"):
         return []
     records = db.execute(
         select(ScreeningRecord.id, ScreeningRecord.outcome, ScreeningRecord.screened_at)

@@ -18,6 +18,7 @@ from qorgau import __version__
 from qorgau.auth import crypto
 from qorgau.auth.deps import ANON_COOKIE, CSRF_FIELD, csrf_binding
 from qorgau.auth.permissions import Permission
+from qorgau.countries import country_name
 from qorgau.i18n import LOCALE_NAMES, N_, current_locale, gettext, ngettext
 from qorgau.labels import nrm_choices, nrm_label
 
@@ -117,6 +118,11 @@ def go_to(request: Request, url: str) -> Response:
     if is_htmx(request):
         return Response(status_code=200, headers={"HX-Redirect": url})
     return see_other(url)
+
+
+def country_label(code: str | None) -> str:
+    """A country as pages show it: its name in the reader's language and its code, "Kazakhstan (KZ)"."""
+    return f"{country_name(code, current_locale())} ({code})" if code else ""
 
 
 def private(response: Response) -> Response:

@@ -25,7 +25,6 @@ from qorgau.nrm.pages.common import (
     LongText,
     ReferralManager,
     Text,
-    _country,
     _orphans_to,
     _waited,
 )
@@ -44,7 +43,7 @@ from qorgau.nrm.schemas import (
 )
 from qorgau.web import forms
 from qorgau.web.deps import DB, AppSettings
-from qorgau.web.render import is_htmx, private, render, see_other
+from qorgau.web.render import country_label, is_htmx, private, render, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -136,7 +135,7 @@ def _case_context(db: DB, settings: AppSettings, principal: Principal, case_id: 
         and principal.can(Permission.SCREENING_RUN)
         and access.may_write(case.access),
         "screenings": _screenings(db, principal, case),
-        "country": _country,
+        "country": country_label,
         "today": now.date(),
     }
 

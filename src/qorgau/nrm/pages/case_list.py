@@ -13,7 +13,7 @@ from qorgau.auth.permissions import Permission
 from qorgau.auth.principal import Principal
 from qorgau.i18n import _
 from qorgau.nrm import service
-from qorgau.nrm.pages.common import CaseReader, _country
+from qorgau.nrm.pages.common import CaseReader
 from qorgau.nrm.schemas import (
     CaseFilter,
     CasePage,
@@ -21,7 +21,7 @@ from qorgau.nrm.schemas import (
 )
 from qorgau.web import forms
 from qorgau.web.deps import DB, AppSettings
-from qorgau.web.render import is_htmx, private, render
+from qorgau.web.render import country_label, is_htmx, private, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,7 +60,7 @@ def _cases_page(
         "next_url": next_url,
         "errors": errors or {},
         "can_write": principal.can(Permission.CASE_WRITE),
-        "country": _country,
+        "country": country_label,
     }
     if search is not None and is_htmx(request):
         return private(render(request, "nrm/_case_results.html", ctx))

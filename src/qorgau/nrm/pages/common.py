@@ -16,7 +16,7 @@ from qorgau.auth.deps import require
 from qorgau.auth.permissions import Permission
 from qorgau.auth.principal import Principal
 from qorgau.countries import country_name, is_country
-from qorgau.i18n import _, current_locale, ngettext
+from qorgau.i18n import _, ngettext
 from qorgau.labels import nrm_label
 from qorgau.nrm.rules import ReferralStatus
 from qorgau.nrm.schemas import ReferralOut
@@ -46,10 +46,6 @@ def _countries(locale: str) -> list[tuple[str, str]]:
     """(code, name) of every country, sorted by name in the language: the datalist of country fields."""
     codes = [c for c in Locale.parse("en").territories if is_country(str(c))]
     return sorted(((str(c), country_name(str(c), locale)) for c in codes), key=lambda p: p[1])
-
-
-def _country(code: str | None) -> str:
-    return f"{country_name(code, current_locale())} ({code})" if code else ""
 
 
 def _duration(seconds: float) -> str:

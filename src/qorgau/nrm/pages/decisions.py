@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from qorgau.auth.principal import Principal
 from qorgau.nrm import service
-from qorgau.nrm.pages.common import DecisionMaker, _country
+from qorgau.nrm.pages.common import DecisionMaker
 from qorgau.nrm.rules import CaseStatus
 from qorgau.nrm.schemas import (
     CaseFilter,
@@ -17,7 +17,7 @@ from qorgau.nrm.schemas import (
 )
 from qorgau.web import forms
 from qorgau.web.deps import DB, AppSettings
-from qorgau.web.render import private, render, see_other
+from qorgau.web.render import country_label, private, render, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,7 +43,7 @@ def _decisions_page(
         "waiting": waiting,
         "break_glass": service.pending_break_glass(db, principal, settings),
         "errors": errors or {},
-        "country": _country,
+        "country": country_label,
     }
     return private(render(request, "nrm/decisions.html", ctx, status_code=status_code))
 

@@ -16,7 +16,6 @@ from qorgau.nrm import service
 from qorgau.nrm.pages.common import (
     CaseWriter,
     _countries,
-    _country,
     _split,
     _split_names,
 )
@@ -25,7 +24,7 @@ from qorgau.nrm.schemas import (
 )
 from qorgau.web import forms
 from qorgau.web.deps import DB, AppSettings, roll_back
-from qorgau.web.render import go_to, is_htmx, private, render
+from qorgau.web.render import country_label, go_to, is_htmx, private, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -164,7 +163,7 @@ def _intake_page(
         "errors": errors or {},
         "duplicate": duplicate,
         "countries": _countries(current_locale()),
-        "country": _country,
+        "country": country_label,
     }
     if is_htmx(request):
         status_code = 200

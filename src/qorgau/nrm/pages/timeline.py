@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from qorgau.i18n import _
-from qorgau.nrm.pages.common import _country, _label
+from qorgau.nrm.pages.common import _label
 from qorgau.nrm.schemas import (
     HistoryOut,
 )
+from qorgau.web.render import country_label
 
 _REFERRAL_EVENTS = {
     "received": lambda s: _("Referral received (%(service)s)") % s,
@@ -50,7 +51,7 @@ def timeline_sentence(entry: HistoryOut) -> str:
         )
     if kind == "notification.due":
         return _("The home country %(country)s is to be notified, with the person's consent") % {
-            "country": _country(str(p.get("country") or ""))
+            "country": country_label(str(p.get("country") or ""))
         }
     if kind in ("consent.given", "consent.withdrawn"):
         purpose = _label("consent_purpose", p.get("purpose"))
