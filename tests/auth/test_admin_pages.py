@@ -54,6 +54,25 @@ def test_agency_form_shows_each_error_next_to_its_field_and_keeps_the_input(clie
     assert db.scalar(select(Agency.country).where(Agency.code == "KZ-SHL-TRZ")) == "KZ"
 
 
+def test_admin_forms_say_what_is_wrong_in_the_readers_language_like_the_case_forms(client, db):
+    # The auth pages' forms go through web.forms as the NRM pages' do: pydantic's English
+    # ("Input should be ...", "String should have ...") never reaches a Russian reader.
+    _signed_in_admin(client, db)
+    client.cookies.set("qorgau_lang", "ru")
+    page = client.get("/agencies")
+    data = {"code": "KZ-SHL-TRZ", "name": "", "country": "KZ", "kind": "", "csrf_token": csrf_from(page.text)}
+    response = client.post("/agencies", data=data)
+    assert response.status_code == 422
+    assert "Выберите один из вариантов." in response.text  # the kind
+    assert "Input should be" not in response.text and "String should" not in response.text
+    page = client.get("/admin/users")
+    data = {"username": "new.officer", "display_name": "", "agency_code": "KZ-SHL-TRZ"}
+    response = client.post("/admin/users", data={**data, "csrf_token": csrf_from(page.text)})
+    assert response.status_code == 422
+    assert "Заполните это поле." in response.text  # the display name
+    assert "should" not in response.text
+
+
 def test_case_workers_see_the_directory_but_not_the_registration_form(client, db):
     worker = make_user(db, Role.CASE_WORKER)
     sign_in(client, worker.username)

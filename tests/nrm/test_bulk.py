@@ -47,7 +47,7 @@ from qorgau.demo import bulk
 from qorgau.demo.synthetic import SyntheticCase, generate_cases
 from qorgau.migrate import upgrade
 from qorgau.models import load_all
-from qorgau.nrm import people, rules, service
+from qorgau.nrm import intake, people, rules, service
 from qorgau.nrm.models import Case, Person, PersonKey, PlanItem
 from qorgau.nrm.rules import CaseStatus
 from qorgau.nrm.schemas import CaseFilter, CaseSearch
@@ -120,7 +120,7 @@ def loaded_cases(db) -> list[Case]:
 def expected_person(c: SyntheticCase) -> dict:
     """The person dict service.register_case seals when an officer types this person in on the
     day of the report."""
-    return service._person_dict(bulk.intake(c), c.reported_on)
+    return intake._person_dict(bulk.intake(c), c.reported_on)
 
 
 def test_every_loaded_case_reads_back_as_the_service_would_have_written_it(node, ldb):

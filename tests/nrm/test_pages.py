@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from qorgau.auth.models import AgencyKind
-from qorgau.nrm import pages
 from qorgau.nrm.models import Case, Person
+from qorgau.nrm.pages import case_list
 from qorgau.permissions import Role
 from tests.support import bearer, csrf_from, ensure_agency, make_user, sign_in
 
@@ -215,7 +215,7 @@ def test_the_list_filters_by_status_and_pages_on(team, monkeypatch):
     assert f'href="{first}"' in potential and f'href="{second}"' not in potential
     assert "No cases." in worker.get("/cases?status=closed").text
     # One case a page: the link to the next carries the filters and a cursor, nothing personal.
-    monkeypatch.setattr(pages, "PAGE_SIZE", 1)
+    monkeypatch.setattr(case_list, "PAGE_SIZE", 1)
     page_one = worker.get("/cases?overdue=&country=kz").text
     assert f'href="{second}"' in page_one and f'href="{first}"' not in page_one  # newest first
     next_url = re.search(r'<a href="([^"]+)" rel="next">', page_one).group(1).replace("&amp;", "&")

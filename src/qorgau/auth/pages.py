@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Form, Request
-from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
 from qorgau.auth import crypto, service
@@ -31,6 +30,7 @@ from qorgau.errors import DomainError, TooManyAttempts
 from qorgau.i18n import _
 from qorgau.permissions import Permission as P
 from qorgau.permissions import Role
+from qorgau.web import forms
 from qorgau.web.csrf import SESSION_COOKIE, Public
 from qorgau.web.deps import DB, AppSettings, roll_back
 from qorgau.web.render import render
@@ -41,16 +41,6 @@ router = APIRouter(include_in_schema=False)
 
 def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
-
-
-def _form_errors(exc: ValidationError | DomainError) -> tuple[dict[str, str], int]:
-    """A refused form's messages by field, and the status to answer with."""
-    if isinstance(exc, DomainError):
-        return {exc.field or "form": exc.detail}, exc.status
-    errors = {
-        str(e["loc"][0]) if e["loc"] else "form": e["msg"].removeprefix("Value error, ") for e in exc.errors()
-    }
-    return errors, 422
 
 
 # --- sign-in ---------------------------------------------------------------------------------
@@ -204,19 +194,20 @@ def change_password(
     new_password: Annotated[str, Form(max_length=256)] = "",
     keep_api_tokens: Annotated[bool, Form()] = False,
 ) -> Response:
-    try:
-        service.change_password(
-            db, principal, current_password, new_password, keep_api_tokens=keep_api_tokens
-        )
-    except DomainError as exc:
-        roll_back(db, exc)
-        errors, status = _form_errors(exc)
-        return _account_page(request, db, principal, errors=errors, status_code=status)
     if keep_api_tokens:
         message = _("Your password was changed. Other sessions were signed out.")
     else:
         message = _("Your password was changed. Other sessions were signed out and your API tokens revoked.")
-    return _account_page(request, db, principal, message=message)
+    return forms.submit(
+        db,
+        lambda: service.change_password(
+            db, principal, current_password, new_password, keep_api_tokens=keep_api_tokens
+        ),
+        done=lambda _result: _account_page(request, db, principal, message=message),
+        refused=lambda errors, status: _account_page(
+            request, db, principal, errors=errors, status_code=status
+        ),
+    )
 
 
 @router.post("/account/tokens")
@@ -228,20 +219,27 @@ def create_token(
     expires_in_days: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     form = {"label": label, "expires_in_days": expires_in_days}
-    try:
-        data = TokenCreate.model_validate(
-            {"label": label, "expires_in_days": expires_in_days or TOKEN_DEFAULT_DAYS}
+
+    def create() -> Any:
+        data = forms.parse(
+            TokenCreate, {"label": label, "expires_in_days": expires_in_days or TOKEN_DEFAULT_DAYS}
         )
         user = service.own_account(db, principal)
-        token, raw = service.create_api_token(
-            db, principal, user, data.label, expires_in_days=data.expires_in_days
-        )
-    except (ValidationError, DomainError) as exc:
-        roll_back(db, exc)
-        errors, status = _form_errors(exc)
-        return _account_page(request, db, principal, errors=errors, status_code=status, token_form=form)
-    new_token = {"label": token.label, "token": raw, "expires_at": token.expires_at}
-    return _account_page(request, db, principal, new_token=new_token)
+        return service.create_api_token(db, principal, user, data.label, expires_in_days=data.expires_in_days)
+
+    def created(made: Any) -> Response:
+        token, raw = made
+        new_token = {"label": token.label, "token": raw, "expires_at": token.expires_at}
+        return _account_page(request, db, principal, new_token=new_token)
+
+    return forms.submit(
+        db,
+        create,
+        done=created,
+        refused=lambda errors, status: _account_page(
+            request, db, principal, errors=errors, status_code=status, token_form=form
+        ),
+    )
 
 
 @router.post("/account/tokens/{token_id}/revoke")
@@ -379,21 +377,26 @@ def create_agency(
     kind: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     form = {"code": code, "name": name, "country": country, "kind": kind}
-    try:
-        data = AgencyCreate.model_validate(form)
-        agency = service.create_agency(db, principal, data)
-    except (ValidationError, DomainError) as exc:
-        roll_back(db, exc)
-        errors, status = _form_errors(exc)
-        return _agencies_page(request, db, principal, form=form, errors=errors, status_code=status)
-    message = (
-        _("Agency %(code)s was registered.")
-        if agency.active
-        else _(
-            "Agency %(code)s was registered; it receives referrals once a second administrator approves it."
+
+    def registered(agency: Any) -> Response:
+        message = (
+            _("Agency %(code)s was registered.")
+            if agency.active
+            else _(
+                "Agency %(code)s was registered; "
+                "it receives referrals once a second administrator approves it."
+            )
         )
+        return _agencies_page(request, db, principal, message=message % {"code": agency.code})
+
+    return forms.submit(
+        db,
+        lambda: service.create_agency(db, principal, forms.parse(AgencyCreate, form, keep_blanks=True)),
+        done=registered,
+        refused=lambda errors, status: _agencies_page(
+            request, db, principal, form=form, errors=errors, status_code=status
+        ),
     )
-    return _agencies_page(request, db, principal, message=message % {"code": agency.code})
 
 
 # --- users -------------------------------------------------------------------------------------
@@ -449,16 +452,22 @@ def create_user(
         "agency_code": agency_code,
         "roles": roles or [],
     }
-    try:
-        data = UserCreate.model_validate({**form, "password": password or None})
-        user, generated = service.create_user(db, principal, data)
-    except (ValidationError, DomainError) as exc:
-        roll_back(db, exc)
-        errors, status = _form_errors(exc)
-        return _users_page(request, db, principal, form=form, errors=errors, status_code=status)
-    awaiting = bool(service.pending_roles(db, [user]))
-    created = {"username": user.username, "password": generated, "awaiting": awaiting}
-    return _users_page(request, db, principal, created=created)
+    values = {**form, "password": password or None}
+
+    def made(result: Any) -> Response:
+        user, generated = result
+        awaiting = bool(service.pending_roles(db, [user]))
+        created = {"username": user.username, "password": generated, "awaiting": awaiting}
+        return _users_page(request, db, principal, created=created)
+
+    return forms.submit(
+        db,
+        lambda: service.create_user(db, principal, forms.parse(UserCreate, values, keep_blanks=True)),
+        done=made,
+        refused=lambda errors, status: _users_page(
+            request, db, principal, form=form, errors=errors, status_code=status
+        ),
+    )
 
 
 def _user_activity_changed(request: Request, db: DB, user: Any) -> Response:

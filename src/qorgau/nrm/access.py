@@ -13,16 +13,22 @@ an officer does not see every case of their agency, only those they work on.
 Only "full" access writes: every change to a case (its lifecycle and decisions, consent, rights,
 referrals, plan, notes, guardian, screenings) passes `require_write`, which refuses the other
 levels with a 403 that is audited as denied.
+
+Beyond cases, the same rules scope the referral inbox and the receiving side's steps on a
+referral (`received_referrals`: referrals to the principal's agency), and the supervisor's review
+of break-glass accesses (`break_glass_to_review`: by the agency's officers, or to its cases).
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Literal, cast
 
 from sqlalchemy import ColumnElement, Select, case, exists, false, literal, or_, select
+from sqlalchemy.orm import Session
 
+from qorgau.db import utcnow
 from qorgau.errors import AuditNote, Forbidden, NotFound
 from qorgau.i18n import _
 from qorgau.nrm.models import BreakGlass, Case, Referral
@@ -53,13 +59,18 @@ def _break_glass(actor: Principal, now: datetime) -> ColumnElement[bool]:
     )
 
 
+def _receiving(actor: Principal) -> ColumnElement[bool]:
+    """The referral is to the principal's agency."""
+    if actor.agency_id is None:
+        return false()
+    return Referral.to_agency_id == actor.agency_id
+
+
 def _referral(actor: Principal) -> ColumnElement[bool]:
     if actor.agency_id is None:
         return false()
     return exists().where(
-        Referral.case_id == Case.id,
-        Referral.to_agency_id == actor.agency_id,
-        Referral.status.in_(ACTIVE_REFERRAL),
+        Referral.case_id == Case.id, _receiving(actor), Referral.status.in_(ACTIVE_REFERRAL)
     )
 
 
@@ -79,6 +90,32 @@ def readable_cases(actor: Principal, now: datetime) -> Select[Case, str]:
         return select(Case, literal("full")).where(false())
     visible = or_(_full(actor), _break_glass(actor, now), _referral(actor))
     return select(Case, access_level(actor, now).label("access")).where(visible)
+
+
+def case_access(db: Session, actor: Principal, case_id: uuid.UUID) -> Access | None:
+    """The principal's access to one case, or None where they may not see it (or it does not exist).
+    Not audited: for a room that shows something beside a case the actor already opened."""
+    actor.require(Permission.CASE_READ)
+    row = db.execute(readable_cases(actor, utcnow()).where(Case.id == case_id)).first()
+    return None if row is None else cast(Access, row[1])
+
+
+def received_referrals(actor: Principal) -> Select[Referral, str]:
+    """Referrals to the principal's agency, each with its case's reference: the inbox, and the
+    only referrals whose receiving-side steps (receive, accept, reject, start, end) they take."""
+    return select(Referral, Case.reference).join(Case, Case.id == Referral.case_id).where(_receiving(actor))
+
+
+def break_glass_to_review(actor: Principal) -> Select[BreakGlass, str]:
+    """Break-glass accesses a supervisor reviews, each with its case's reference: those opened by
+    their agency's officers, and those to their agency's cases."""
+    if actor.agency_id is None or not actor.can(Permission.DECISION_MAKE):
+        return select(BreakGlass, Case.reference).where(false())
+    return (
+        select(BreakGlass, Case.reference)
+        .join(Case, Case.id == BreakGlass.case_id)
+        .where((BreakGlass.agency_id == actor.agency_id) | (Case.owner_agency_id == actor.agency_id))
+    )
 
 
 def fully_readable(actor: Principal, now: datetime) -> ColumnElement[bool]:

@@ -7,13 +7,16 @@ a search for "Yerzhan" finds "Ержан"; birth dates and document numbers are 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Select, select
+
 from qorgau.keyring import Keyring
 from qorgau.nrm import names
-from qorgau.nrm.models import PersonKeyKind
+from qorgau.nrm.models import PersonKey, PersonKeyKind
 
 # Sealing rows is the kernel's (qorgau.sealing); the NRM's modules reach it here too.
 from qorgau.sealing import aad as aad
@@ -90,6 +93,12 @@ def blind_keys(keyring: Keyring, person: dict[str, Any]) -> set[tuple[PersonKeyK
         if number:
             keys.add((PersonKeyKind.DOCUMENT, keyring.blind(PersonKeyKind.DOCUMENT, number)))
     return keys
+
+
+def persons_keyed(kind: PersonKeyKind, *digests: bytes) -> Select[uuid.UUID]:
+    """The persons with a blind-index entry of this kind equal to one of `digests` (a subquery
+    for `Case.person_id.in_(...)`)."""
+    return select(PersonKey.person_id).where(PersonKey.kind == kind, PersonKey.digest.in_(digests))
 
 
 def name_query_digests(keyring: Keyring, text: str) -> list[bytes]:

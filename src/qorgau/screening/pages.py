@@ -19,9 +19,8 @@ from starlette.responses import Response
 
 from qorgau.audit import service as audit
 from qorgau.auth.deps import require
-from qorgau.countries import country_name
 from qorgau.errors import DomainError
-from qorgau.i18n import _, current_locale
+from qorgau.i18n import _
 from qorgau.nrm.schemas import CaseOut
 from qorgau.nrm.sections import CaseSection
 from qorgau.permissions import Permission
@@ -32,7 +31,7 @@ from qorgau.screening.ruleset import current_ruleset
 from qorgau.screening.schemas import CaseScreeningIn
 from qorgau.web.csrf import Public
 from qorgau.web.deps import DB, AppSettings, roll_back
-from qorgau.web.render import go_to, is_htmx, private, render, see_other
+from qorgau.web.render import country_label, go_to, is_htmx, private, render, see_other
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,13 +59,9 @@ def compare_profiles(request: Request, settings: AppSettings) -> Response:
 # --- The questionnaire -------------------------------------------------------------------------
 
 
-def _country(code: str) -> str:
-    return f"{country_name(code, current_locale())} ({code})"
-
-
 def _step_title(step: drafts.Step) -> str:
     title = _(step.title)
-    return title % {k: _country(v) for k, v in step.params} if step.params else title
+    return title % {k: country_label(v) for k, v in step.params} if step.params else title
 
 
 def _questionnaire_page(
@@ -95,7 +90,7 @@ def _questionnaire_page(
         "errors": errors or {},
         "label": indicator_label,
         "hint": indicator_hint,
-        "country": _country,
+        "country": country_label,
         "step_title": _step_title,
     }
     if is_htmx(request):
@@ -213,7 +208,7 @@ def screening_pdf(
         reference=record["reference"],
         screened_at=record["screened_at"].strftime("%Y-%m-%d %H:%M UTC"),
         officer=record["officer"],
-        country=_country(record["country"]),
+        country=country_label(record["country"]),
         ruleset_version=record["ruleset_version"],
         outcome=service.outcome_label(record["outcome"]),
         rationale=record["rationale"],
@@ -244,7 +239,7 @@ def screening_result(
     principal: CaseScreener,
 ) -> Response:
     record = service.screening_record(db, principal, settings, case_id, screening_id)
-    ctx = {"s": record, "outcome": service.outcome_label(record["outcome"]), "country": _country}
+    ctx = {"s": record, "outcome": service.outcome_label(record["outcome"]), "country": country_label}
     return private(render(request, "screening/result.html", ctx))
 
 

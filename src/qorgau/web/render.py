@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import RedirectResponse, Response
 
 from qorgau import __version__
+from qorgau.countries import country_name
 from qorgau.i18n import LOCALE_NAMES, current_locale, gettext, ngettext
 from qorgau.permissions import Permission
 from qorgau.web.csrf import ANON_COOKIE, CSRF_FIELD, csrf_binding, csrf_token
@@ -110,6 +111,11 @@ def go_to(request: Request, url: str) -> Response:
     if is_htmx(request):
         return Response(status_code=200, headers={"HX-Redirect": url})
     return see_other(url)
+
+
+def country_label(code: str | None) -> str:
+    """A country as pages show it: its name in the reader's language and its code, "Kazakhstan (KZ)"."""
+    return f"{country_name(code, current_locale())} ({code})" if code else ""
 
 
 def private(response: Response) -> Response:
