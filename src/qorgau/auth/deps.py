@@ -24,6 +24,7 @@ from qorgau.auth.principal import Principal
 from qorgau.db import read_connection, unit_of_work, utcnow
 from qorgau.errors import AuditNote, Forbidden, NotAuthenticated
 from qorgau.i18n import _
+from qorgau.l10n import set_zone
 
 SESSION_COOKIE = "qorgau_session"
 ANON_COOKIE = "qorgau_anon"
@@ -120,6 +121,7 @@ def _record_use(request: Request, found: service.Authentication, now: datetime) 
 
 def _remember(request: Request, found: service.Authentication | None) -> Principal | None:
     request.state.principal = found.principal if found else None
+    set_zone(found.principal.time_zone if found else None)
     return request.state.principal
 
 

@@ -4,6 +4,7 @@ users. They call the same service functions as the API."""
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from typing import Annotated, Any
 
 import segno
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Form, Request
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
+from qorgau import l10n
 from qorgau.auth import crypto, service
 from qorgau.auth import two_factor as second_factor
 from qorgau.auth.crypto import totp_uri
@@ -181,6 +183,8 @@ def _account_page(
             "message": message,
             "errors": errors or {},
             "role_label": role_label,
+            "zones": [(z, l10n.zone_label(z)) for z in l10n.zone_names()],
+            "default_zone": l10n.default_zone(user.agency.country),
             "tokens": service.list_api_tokens(db, principal, user),
             "now": utcnow(),
             "new_token": new_token,
@@ -194,6 +198,19 @@ def _account_page(
 @router.get("/account")
 def account(request: Request, db: DB, principal: AccountHolder) -> Response:
     return _account_page(request, db, principal)
+
+
+@router.post("/account/time-zone")
+def set_time_zone(
+    request: Request, db: DB, principal: AccountHolder, time_zone: Annotated[str, Form(max_length=64)] = ""
+) -> Response:
+    try:
+        service.set_time_zone(db, principal, time_zone)
+    except DomainError as exc:
+        roll_back(db, exc)
+        errors, status = _form_errors(exc)
+        return _account_page(request, db, principal, errors=errors, status_code=status)
+    return _see_other("/account")
 
 
 @router.post("/account/password")
@@ -356,7 +373,7 @@ def _agencies_page(
             "kinds": [(k.value, agency_kind_label(k)) for k in AgencyKind],
             "kind_label": agency_kind_label,
             "can_admin": principal.can(P.AGENCY_ADMIN),
-            "form": form or {"code": "", "name": "", "country": principal.agency_country or "", "kind": ""},
+            "form": defaultdict(str, form or {"country": principal.agency_country or ""}),
             "errors": errors or {},
             "message": message,
         },
@@ -378,10 +395,19 @@ def create_agency(
     name: Annotated[str, Form(max_length=400)] = "",
     country: Annotated[str, Form(max_length=8)] = "",
     kind: Annotated[str, Form(max_length=64)] = "",
+    name_en: Annotated[str, Form(max_length=400)] = "",
+    name_ru: Annotated[str, Form(max_length=400)] = "",
+    name_kk: Annotated[str, Form(max_length=400)] = "",
+    name_uz: Annotated[str, Form(max_length=400)] = "",
+    name_ky: Annotated[str, Form(max_length=400)] = "",
+    name_tg: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     form = {"code": code, "name": name, "country": country, "kind": kind}
+    # The name in each language, optional: a language without one shows `name`.
+    fields = {"en": name_en, "ru": name_ru, "kk": name_kk, "uz": name_uz, "ky": name_ky, "tg": name_tg}
+    form.update({f"name_{k}": v for k, v in fields.items()})
     try:
-        data = AgencyCreate.model_validate(form)
+        data = AgencyCreate.model_validate({**form, "names": fields})
         agency = service.create_agency(db, principal, data)
     except (ValidationError, DomainError) as exc:
         roll_back(db, exc)

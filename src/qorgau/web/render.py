@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import RedirectResponse, Response
 
-from qorgau import __version__
+from qorgau import __version__, l10n
 from qorgau.auth import crypto
 from qorgau.auth.deps import ANON_COOKIE, CSRF_FIELD, csrf_binding
 from qorgau.auth.permissions import Permission
@@ -45,12 +44,6 @@ def _template_dirs() -> list[str]:
     return dirs
 
 
-def _format_datetime(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return value.strftime("%Y-%m-%d %H:%M UTC")
-
-
 def make_templates() -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_template_dirs()),
@@ -59,7 +52,7 @@ def make_templates() -> Jinja2Templates:
         undefined=jinja2.StrictUndefined,
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters["dt"] = _format_datetime
+    l10n.install(env)  # dt, date, number, country and agency names
     env.globals.update(
         version=__version__, locale_names=LOCALE_NAMES, nrm_label=nrm_label, nrm_choices=nrm_choices
     )
