@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
+from qorgau import l10n
 from qorgau.audit import service as audit
 from qorgau.auth.deps import Public, require
 from qorgau.auth.permissions import Permission
@@ -207,7 +208,8 @@ def screening_pdf(
     date = record["screened_at"].strftime("%Y-%m-%d")
     values = record_pdf.RecordValues(
         reference=record["reference"],
-        screened_at=record["screened_at"].strftime("%Y-%m-%d %H:%M UTC"),
+        # A document that leaves the system: its time says in which zone it is.
+        screened_at=f"{l10n.format_datetime(record['screened_at'])} ({l10n.current_zone()})",
         officer=record["officer"],
         country=_country(record["country"]),
         ruleset_version=record["ruleset_version"],
