@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from qorgau.i18n import _
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -54,6 +56,9 @@ def ensure_current(engine: Engine) -> None:
     current, head = current_revision(engine), head_revision()
     if current != head:
         raise SchemaBehind(
-            f"The database schema is at revision {current or 'none (empty database)'}, "
-            f"this Qorgau needs {head}. Run: qorgau db upgrade"
+            _(
+                "The database schema is at revision %(current)s, this Qorgau needs %(head)s. "
+                "Run: qorgau db upgrade"
+            )
+            % {"current": current or _("none (empty database)"), "head": head}
         )
