@@ -65,8 +65,13 @@ def _main(
     pass
 
 
+def _error_word() -> str:
+    """The word before a one-line error ("error: ..."), in the node's language."""
+    return escape(_("error"))
+
+
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]{escape(_('error'))}:[/red] {message}")
+    err.print(f"[red]{_error_word()}:[/red] {message}")
     return typer.Exit(code)
 
 
@@ -568,5 +573,5 @@ def main() -> None:
 
 
 def _one_line(message: str, code: int) -> NoReturn:
-    err.print(f"[red]{escape(_('error'))}:[/red] {escape(message)}", soft_wrap=True, highlight=False)
+    err.print(f"[red]{_error_word()}:[/red] {escape(message)}", soft_wrap=True, highlight=False)
     sys.exit(code)
