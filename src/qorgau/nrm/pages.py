@@ -37,6 +37,7 @@ from qorgau.countries import country_name, is_country
 from qorgau.db import utcnow
 from qorgau.errors import DomainError
 from qorgau.i18n import _, current_locale, ngettext
+from qorgau.l10n import format_date
 from qorgau.labels import nrm_label
 from qorgau.nrm import access, rules, service
 from qorgau.nrm.rules import CaseAction, CaseStatus, ReferralAction, ReferralStatus
@@ -262,7 +263,7 @@ def timeline_sentence(entry: HistoryOut) -> str:
         return _("Goal added to the case plan")
     if kind == "plan.task_added":
         if p.get("due_on"):
-            return _("Task added to the case plan, due %(date)s") % {"date": p["due_on"]}
+            return _("Task added to the case plan, due %(date)s") % {"date": format_date(p["due_on"])}
         return _("Task added to the case plan")
     if kind == "plan.task_done":
         return _("Task done")
@@ -270,6 +271,13 @@ def timeline_sentence(entry: HistoryOut) -> str:
         return _("Note added")
     if kind == "break_glass.opened":
         return _("Emergency access opened by an officer outside the case (break-glass)")
+    if kind == "screening.recorded":
+        from qorgau.screening import service as screening  # the room above, as in case_page
+
+        return _("Screening recorded: %(outcome)s (ruleset %(ruleset)s)") % {
+            "outcome": screening.outcome_label(str(p.get("outcome") or "")),
+            "ruleset": p.get("ruleset", "?"),
+        }
     return kind
 
 
