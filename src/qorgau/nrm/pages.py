@@ -263,7 +263,7 @@ def timeline_sentence(entry: HistoryOut) -> str:
         return _("Goal added to the case plan")
     if kind == "plan.task_added":
         if p.get("due_on"):
-            return _("Task added to the case plan, due %(date)s") % {"date": format_date(p["due_on"])}
+            return _("Task added to the case plan, due %(date)s") % {"date": format_date(str(p["due_on"]))}
         return _("Task added to the case plan")
     if kind == "plan.task_done":
         return _("Task done")
