@@ -121,7 +121,11 @@ def serve(
     try:
         ensure_current(engine)
     except SchemaBehind as exc:
-        raise _fail(str(exc)) from None
+        message = _(
+            "The database schema is at revision %(current)s, this Qorgau needs %(head)s. "
+            "Run: qorgau db upgrade"
+        ) % {"current": exc.current or _("none (empty database)"), "head": exc.head}
+        raise _fail(message) from None
     app_ = create_app(settings, engine=engine, background=True)
     console.print(f"Qorgau is at http://{host}:{port}/  (Ctrl+C stops it)")
     uvicorn.run(

@@ -10,8 +10,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from qorgau.i18n import _
-
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -49,16 +47,17 @@ def current_revision(engine: Engine) -> str | None:
 
 
 class SchemaBehind(RuntimeError):
-    pass
+    def __init__(self, message: str, current: str | None = None, head: str | None = None) -> None:
+        super().__init__(message)
+        self.current, self.head = current, head
 
 
 def ensure_current(engine: Engine) -> None:
     current, head = current_revision(engine), head_revision()
     if current != head:
         raise SchemaBehind(
-            _(
-                "The database schema is at revision %(current)s, this Qorgau needs %(head)s. "
-                "Run: qorgau db upgrade"
-            )
-            % {"current": current or _("none (empty database)"), "head": head}
+            f"The database schema is at revision {current or 'none (empty database)'}, "
+            f"this Qorgau needs {head}. Run: qorgau db upgrade",
+            current,
+            head,
         )
