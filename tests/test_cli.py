@@ -118,3 +118,22 @@ def test_users_create_list_disable_and_tokens(run):
     assert "Revoked" in run("tokens", "revoke", token_id).stdout
     assert "Disabled zhanna" in run("users", "disable", "zhanna").stdout
     assert run("users", "disable", "nobody", ok=False).returncode == 1
+
+
+def test_one_line_errors_are_in_the_nodes_language(run, tmp_path):
+    """QORGAU_DEFAULT_LOCALE gives the command's one-line errors in the node's language
+    (issue 18): here a data directory that is a file, in Kazakh, then Russian."""
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+    for locale, words in (("kk", "қате"), ("ru", "ошибка")):
+        proc = subprocess.run(
+            [sys.executable, "-m", "qorgau", "db", "upgrade"],
+            env={**os.environ, "QORGAU_DATA_DIR": str(not_a_dir / "data"), "QORGAU_DEFAULT_LOCALE": locale},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 1
+        line = proc.stderr.strip()
+        assert line.startswith(f"{words}:"), line
+        assert "check QORGAU_DATA_DIR" not in line and "QORGAU_DATA_DIR" in line, line

@@ -37,11 +37,13 @@ from qorgau.i18n import N_
 from qorgau.nrm import labels as nrm_labels
 from qorgau.nrm import pages as nrm_pages
 from qorgau.nrm import routes as nrm_routes
+from qorgau.nrm.pages import timeline as nrm_timeline
 from qorgau.nrm.sections import CaseSection
 from qorgau.permissions import Permission
 from qorgau.screening import pages as screening_pages
 from qorgau.screening import profiles
 from qorgau.screening import routes as screening_routes
+from qorgau.screening import service as screening_service
 from qorgau.screening.ruleset import current_ruleset
 from qorgau.shell import pages as shell_pages
 from qorgau.web import deps as web_deps
@@ -84,6 +86,7 @@ def wire_rooms() -> None:
     that builds the app or runs the CLI has it."""
     web_deps.write_audit_notes_with(audit_service.record_refusal)
     config.statutory_reflection_from(_statutory_reflection_days)
+    nrm_timeline.OUTCOME_LABEL[0] = screening_service.outcome_label
 
 
 wire_rooms()

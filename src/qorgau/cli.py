@@ -27,6 +27,7 @@ from qorgau.backup.cli import register as register_backup
 from qorgau.config import Settings
 from qorgau.db import make_engine, make_sessionmaker, unit_of_work, write_engine
 from qorgau.errors import DomainError
+from qorgau.i18n import _, set_locale
 from qorgau.migrate import SchemaBehind, ensure_current, upgrade
 from qorgau.permissions import Role
 from qorgau.principal import system_principal
@@ -68,8 +69,13 @@ def _main(
     pass
 
 
+def _error_word() -> str:
+    """The word before a one-line error ("error: ..."), in the node's language."""
+    return escape(_("error"))
+
+
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}")
+    err.print(f"[red]{_error_word()}:[/red] {message}")
     return typer.Exit(code)
 
 
@@ -119,7 +125,11 @@ def serve(
     try:
         ensure_current(engine)
     except SchemaBehind as exc:
-        raise _fail(str(exc)) from None
+        message = _(
+            "The database schema is at revision %(current)s, this Qorgau needs %(head)s. "
+            "Run: qorgau db upgrade"
+        ) % {"current": exc.current or _("none (empty database)"), "head": exc.head}
+        raise _fail(message) from None
     app_ = create_app(settings, engine=engine, background=True)
     console.print(f"Qorgau is at http://{host}:{port}/  (Ctrl+C stops it)")
     uvicorn.run(
@@ -383,7 +393,7 @@ def audit_verify(
                 progress=lambda done: bar.update(task, completed=done),
             )
         except LogTampered as exc:
-            raise _fail(f"the audit log does not verify: {exc}") from None
+            raise _fail(_("the audit log does not verify: %(problem)s") % {"problem": exc}) from None
     console.print(
         f"The audit log verifies: {result.tree_size} leaves, {result.checkpoints} checkpoints, "
         f"root {result.root.hex()}.",
@@ -447,9 +457,15 @@ def audit_check_opening(
     except RemoteLogError as exc:
         raise _fail(str(exc)) from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise _fail(f"{path} is not an opening printed by qorgau audit: {exc!r}") from None
+        raise _fail(
+            _("%(path)s is not an opening printed by qorgau audit: %(problem)s")
+            % {"path": path, "problem": repr(exc)}
+        ) from None
     if problems:
-        raise _fail("the opening does not match the published entries: " + "; ".join(problems))
+        raise _fail(
+            _("the opening does not match the published entries: %(problems)s")
+            % {"problems": "; ".join(problems)}
+        )
     console.print("The opening matches the published entries.")
 
 
@@ -531,18 +547,24 @@ def main() -> None:
     its details (QORGAU_LOG_LEVEL=DEBUG prints the traceback)."""
     from sqlalchemy.exc import OperationalError
 
+    # The one-line errors in the node's language (settings may be the very problem: read the
+    # variable itself; an unsupported value is English).
+    set_locale(os.environ.get("QORGAU_DEFAULT_LOCALE", "en"))
     try:
         app()
     except ValidationError as exc:
-        _one_line(f"invalid settings: {_settings_problem(exc)}", 2)
+        _one_line(_("invalid settings: %(problems)s") % {"problems": _settings_problem(exc)}, 2)
     except PermissionError as exc:  # e.g. a key file that others can read: say what to do
         _one_line(str(exc) if exc.filename is None else f"{exc.filename}: {exc.strerror}", 1)
     except OSError as exc:  # e.g. QORGAU_DATA_DIR names a file, or a disk that is full
         where = f"{exc.filename}: " if exc.filename else ""
-        _one_line(f"{where}{exc.strerror or exc} (check QORGAU_DATA_DIR and QORGAU_DATABASE_URL)", 1)
+        problem = f"{where}{exc.strerror or exc}"
+        _one_line(_("%(problem)s (check QORGAU_DATA_DIR and QORGAU_DATABASE_URL)") % {"problem": problem}, 1)
     except OperationalError as exc:  # parameters are hidden (db.make_engine): no personal data
         reason = (str(exc.orig) or type(exc.orig).__name__).splitlines()[0]
-        _one_line(f"the database cannot be used: {reason} (check QORGAU_DATABASE_URL)", 1)
+        _one_line(
+            _("the database cannot be used: %(reason)s (check QORGAU_DATABASE_URL)") % {"reason": reason}, 1
+        )
     except DomainError as exc:  # e.g. the keyring
         _one_line(exc.detail, 1)
     except KeyboardInterrupt:
@@ -551,12 +573,15 @@ def main() -> None:
         if os.environ.get("QORGAU_LOG_LEVEL", "").upper() == "DEBUG":
             traceback.print_exc()
         _one_line(
-            f"unexpected {type(exc).__name__}; nothing more is shown here, since it may quote data. "
-            "Run again with QORGAU_LOG_LEVEL=DEBUG for details.",
+            _(
+                "unexpected %(kind)s; nothing more is shown here, since it may quote data. "
+                "Run again with QORGAU_LOG_LEVEL=DEBUG for details."
+            )
+            % {"kind": type(exc).__name__},
             1,
         )
 
 
 def _one_line(message: str, code: int) -> NoReturn:
-    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True, highlight=False)
+    err.print(f"[red]{_error_word()}:[/red] {escape(message)}", soft_wrap=True, highlight=False)
     sys.exit(code)

@@ -44,7 +44,9 @@ def current_revision(engine: Engine) -> str | None:
 
 
 class SchemaBehind(RuntimeError):
-    pass
+    def __init__(self, message: str, current: str | None = None, head: str | None = None) -> None:
+        super().__init__(message)
+        self.current, self.head = current, head
 
 
 def ensure_current(engine: Engine) -> None:
@@ -52,5 +54,7 @@ def ensure_current(engine: Engine) -> None:
     if current != head:
         raise SchemaBehind(
             f"The database schema is at revision {current or 'none (empty database)'}, "
-            f"this Qorgau needs {head}. Run: qorgau db upgrade"
+            f"this Qorgau needs {head}. Run: qorgau db upgrade",
+            current,
+            head,
         )

@@ -25,6 +25,8 @@ class Principal:
     address: str | None = None
     session_id: uuid.UUID | None = None
     two_factor_pending: bool = False
+    # The IANA zone the principal's times are shown in (l10n.set_zone).
+    time_zone: str = "UTC"
     permissions: frozenset[Permission] = field(init=False)
 
     def __post_init__(self) -> None:

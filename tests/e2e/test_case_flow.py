@@ -78,7 +78,9 @@ def test_a_case_from_intake_to_identification(page: Page, site: Site) -> None:
     expect(heading).to_have_text(re.compile(r"^Case KZ-[0-9A-Z]{5}-[0-9A-Z]{5}$"))
     reference = heading.inner_text().removeprefix("Case ").strip()
     expect(page.locator(".case-line")).to_contain_text("Potential victim")
-    expect(page.get_by_text(re.compile(r"^Reflection period: ends on \d{4}-\d\d-\d\d$"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"^Reflection period: ends on [A-Z][a-z]{2} \d{1,2}, \d{4}$"))
+    ).to_be_visible()
     shot("case-registered")
 
     # Her consent to assistance (htmx swaps the consent section in place).

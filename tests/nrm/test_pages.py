@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from qorgau.auth.models import AgencyKind
+from qorgau.i18n import use_locale
+from qorgau.l10n import format_date
 from qorgau.nrm.models import Case, Person
 from qorgau.nrm.pages import case_list
 from qorgau.permissions import Role
@@ -140,7 +142,8 @@ def test_intake_wizard_goes_step_by_step_then_registers_and_shows_the_case(team,
     assert case.reference in page.text
     assert "Ахметова Айгерим" in page.text and "N 1234 5678" in page.text
     assert "Potential victim" in page.text
-    assert f"Reflection period: ends on {case.reflection_ends_on}" in page.text
+    with use_locale("en"):  # the date in the page's language (issue 18)
+        assert f"Reflection period: ends on {format_date(case.reflection_ends_on)}" in page.text
     # A case worker may screen and assist, not decide.
     assert ">Start assistance<" in page.text and "Identify as victim" not in page.text
 
@@ -318,7 +321,9 @@ def test_the_timeline_tells_what_happened_and_htmx_updates_it_with_a_note(team, 
     ):
         assert sentence in timeline, sentence
     assert re.search(
-        r"<time datetime=\"\d{4}-\d\d-\d\dT[^\"]+\">\d{4}-\d\d-\d\d \d\d:\d\d UTC</time>", timeline
+        # In the reader's format and zone (issue 18): "Mar 4, 2025, 3:05 PM", Asia/Almaty.
+        r"<time datetime=\"\d{4}-\d\d-\d\dT[^\"]+\">[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d\d\s[AP]M</time>",
+        timeline,
     )
 
 

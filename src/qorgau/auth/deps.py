@@ -22,6 +22,7 @@ from qorgau.auth import service
 from qorgau.db import read_connection, unit_of_work, utcnow
 from qorgau.errors import AuditNote, Forbidden, NotAuthenticated, TwoFactorPending
 from qorgau.i18n import _
+from qorgau.l10n import set_zone
 from qorgau.permissions import Permission
 from qorgau.principal import Principal
 from qorgau.web.csrf import SESSION_COOKIE, check_csrf
@@ -69,6 +70,7 @@ def _record_use(request: Request, found: service.Authentication, now: datetime) 
 
 def _remember(request: Request, found: service.Authentication | None) -> Principal | None:
     request.state.principal = found.principal if found else None
+    set_zone(found.principal.time_zone if found else None)
     return request.state.principal
 
 

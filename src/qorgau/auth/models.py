@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Uuid, true
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Uuid, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qorgau import rekey
@@ -36,6 +37,9 @@ class Agency(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The name in other languages, entered by the administrator: {locale: name}; a language
+    # without one shows `name` (l10n.agency_name).
+    names: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     country: Mapped[str] = mapped_column(String(2))
     kind: Mapped[AgencyKind] = mapped_column(string_enum(AgencyKind, "agency_kind"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -54,6 +58,8 @@ class User(Base):
     agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(8))
+    # IANA zone the user's times are shown in; None: the zone of the agency's country.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # TOTP seed, sealed with the keyring (keyring.row_aad("totp", id)) under key totp_key_id;
     # None until enrolled. A key id of None: sealed before migration 0015 with the secret-box key

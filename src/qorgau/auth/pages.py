@@ -4,12 +4,14 @@ users. They call the same service functions as the API."""
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
+from qorgau import l10n
 from qorgau.auth import crypto, service
 from qorgau.auth import two_factor as second_factor
 from qorgau.auth.crypto import totp_uri
@@ -170,6 +172,8 @@ def _account_page(
             "message": message,
             "errors": errors or {},
             "role_label": role_label,
+            "zones": [(z, l10n.zone_label(z)) for z in l10n.zone_names()],
+            "default_zone": l10n.default_zone(user.agency.country),
             "tokens": service.list_api_tokens(db, principal, user),
             "now": utcnow(),
             "new_token": new_token,
@@ -183,6 +187,20 @@ def _account_page(
 @router.get("/account")
 def account(request: Request, db: DB, principal: AccountHolder) -> Response:
     return _account_page(request, db, principal)
+
+
+@router.post("/account/time-zone")
+def set_time_zone(
+    request: Request, db: DB, principal: AccountHolder, time_zone: Annotated[str, Form(max_length=64)] = ""
+) -> Response:
+    return forms.submit(
+        db,
+        lambda: service.set_time_zone(db, principal, time_zone),
+        done=lambda _result: _see_other("/account"),
+        refused=lambda errors, status: _account_page(
+            request, db, principal, errors=errors, status_code=status
+        ),
+    )
 
 
 @router.post("/account/password")
@@ -353,7 +371,7 @@ def _agencies_page(
             "kinds": [(k.value, agency_kind_label(k)) for k in AgencyKind],
             "kind_label": agency_kind_label,
             "can_admin": principal.can(P.AGENCY_ADMIN),
-            "form": form or {"code": "", "name": "", "country": principal.agency_country or "", "kind": ""},
+            "form": defaultdict(str, form or {"country": principal.agency_country or ""}),
             "errors": errors or {},
             "message": message,
         },
@@ -375,8 +393,17 @@ def create_agency(
     name: Annotated[str, Form(max_length=400)] = "",
     country: Annotated[str, Form(max_length=8)] = "",
     kind: Annotated[str, Form(max_length=64)] = "",
+    name_en: Annotated[str, Form(max_length=400)] = "",
+    name_ru: Annotated[str, Form(max_length=400)] = "",
+    name_kk: Annotated[str, Form(max_length=400)] = "",
+    name_uz: Annotated[str, Form(max_length=400)] = "",
+    name_ky: Annotated[str, Form(max_length=400)] = "",
+    name_tg: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     form = {"code": code, "name": name, "country": country, "kind": kind}
+    # The name in each language, optional: a language without one shows `name`.
+    fields = {"en": name_en, "ru": name_ru, "kk": name_kk, "uz": name_uz, "ky": name_ky, "tg": name_tg}
+    form.update({f"name_{k}": v for k, v in fields.items()})
 
     def registered(agency: Any) -> Response:
         message = (
@@ -391,7 +418,9 @@ def create_agency(
 
     return forms.submit(
         db,
-        lambda: service.create_agency(db, principal, forms.parse(AgencyCreate, form, keep_blanks=True)),
+        lambda: service.create_agency(
+            db, principal, forms.parse(AgencyCreate, {**form, "names": fields}, keep_blanks=True)
+        ),
         done=registered,
         refused=lambda errors, status: _agencies_page(
             request, db, principal, form=form, errors=errors, status_code=status

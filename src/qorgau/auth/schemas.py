@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from qorgau.auth.models import AgencyKind, GrantKind, GrantStatus
 from qorgau.auth.rules import TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS
+from qorgau.config import SUPPORTED_LOCALES
 from qorgau.countries import is_country
 from qorgau.i18n import _
 from qorgau.permissions import Permission, Role
@@ -33,6 +34,19 @@ class AgencyCreate(Input):
     name: str = Field(min_length=2, max_length=200)
     country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
     kind: AgencyKind
+    names: dict[str, str] = Field(
+        default_factory=dict, description="The name in other languages: {locale: name}"
+    )
+
+    @field_validator("names")
+    @classmethod
+    def _names(cls, v: dict[str, str]) -> dict[str, str]:
+        names = {k: n.strip() for k, n in v.items() if n and n.strip()}
+        if unknown := sorted(set(names) - set(SUPPORTED_LOCALES)):
+            raise ValueError(_("no such language: %(codes)s") % {"codes": ", ".join(unknown)})
+        if any(len(n) > 200 for n in names.values()):
+            raise ValueError(_("a name has at most 200 characters"))
+        return names
 
     @field_validator("code")
     @classmethod
@@ -51,6 +65,7 @@ class AgencyOut(BaseModel):
     id: uuid.UUID
     code: str
     name: str
+    names: dict[str, str] | None = Field(default=None, description="The name in other languages")
     country: str
     kind: AgencyKind
     active: bool = Field(description="False while its registration awaits a second person's approval")

@@ -29,6 +29,7 @@ from qorgau.config import Settings
 from qorgau.db import read_connection, utcnow
 from qorgau.errors import AuditNote, Conflict, InvalidInput, NotFound, TooManyAttempts
 from qorgau.i18n import _
+from qorgau.l10n import default_zone, is_zone
 from qorgau.permissions import TWO_FACTOR_REQUIRED, Permission, Role
 from qorgau.principal import Principal
 
@@ -72,7 +73,14 @@ def create_agency(db: Session, actor: Principal, data: AgencyCreate) -> Agency:
     if db.scalar(select(Agency.id).where(Agency.code == data.code)) is not None:
         raise Conflict(_("An agency with this code already exists."), field="code")
     waits = grants.agency_needs_approval(actor)
-    agency = Agency(code=data.code, name=data.name, country=data.country, kind=data.kind, active=not waits)
+    agency = Agency(
+        code=data.code,
+        name=data.name,
+        names=data.names or None,
+        country=data.country,
+        kind=data.kind,
+        active=not waits,
+    )
     db.add(agency)
     db.flush()
     audit.record(db, actor, "agency.create", "agency", agency.id, details={"awaiting_approval": waits})
@@ -257,6 +265,19 @@ def change_password(
     audit.record(db, actor, "user.password_change", "user", user.id, details={"api_tokens_ended": ended})
 
 
+def set_time_zone(db: Session, actor: Principal, zone: str) -> None:
+    """The zone the user's times are shown in; "" returns to the agency country's zone."""
+    actor.require(Permission.ACCOUNT_SELF)
+    if zone and not is_zone(zone):
+        raise InvalidInput(_("Choose a time zone from the list."), field="time_zone")
+    user = db.get(User, actor.user_id) if actor.user_id else None
+    if user is None:
+        raise NotFound(_("No such user."))
+    if user.time_zone != (zone or None):
+        user.time_zone = zone or None
+        audit.record(db, actor, "user.time_zone", "user", user.id, details={"time_zone": zone or None})
+
+
 def set_locale(db: Session, actor: Principal, locale: str) -> None:
     if actor.user_id is None:
         return
@@ -352,6 +373,7 @@ def principal_for(
         address=address,
         session_id=session_id,
         two_factor_pending=two_factor_pending,
+        time_zone=user.time_zone or default_zone(user.agency.country),
     )
 
 
@@ -368,6 +390,7 @@ _PRINCIPAL_COLUMNS = (
     User.agency_id,
     Agency.code.label("agency_code"),
     Agency.country.label("agency_country"),
+    User.time_zone,
     UserRole.role,
 )
 _TOKEN_LOOKUP = (
@@ -417,6 +440,7 @@ def _principal_from_rows(rows: Sequence[Any], via: str, **extra: Any) -> Princip
         # None: no role in effect yet (an account whose roles wait for approval holds nothing).
         roles=frozenset(Role(r.role) for r in rows if r.role is not None),
         via=via,
+        time_zone=first.time_zone or default_zone(first.agency_country),
         **extra,
     )
 

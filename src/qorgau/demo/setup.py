@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from qorgau.auth import service
 from qorgau.auth.models import AgencyKind, User
 from qorgau.auth.schemas import AgencyCreate, UserCreate
+from qorgau.demo.agency_names import AGENCY_NAMES
 from qorgau.permissions import Role
 from qorgau.principal import Principal
 
@@ -88,7 +89,10 @@ def is_empty(db: Session) -> bool:
 def load(db: Session, actor: Principal, password: str | None = None) -> list[DemoAccount]:
     """Load the demo agencies and users; each gets `password`, or a generated one."""
     for code, name, country, kind in DEMO_AGENCIES:
-        service.create_agency(db, actor, AgencyCreate(code=code, name=name, country=country, kind=kind))
+        names = AGENCY_NAMES.get(code, {})
+        service.create_agency(
+            db, actor, AgencyCreate(code=code, name=name, country=country, kind=kind, names=names)
+        )
     accounts = []
     for username, display_name, agency_code, role in DEMO_USERS:
         _user, generated = service.create_user(

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from qorgau import l10n
 from qorgau.audit import service as audit
 from qorgau.auth.deps import require
 from qorgau.errors import DomainError
@@ -206,7 +207,8 @@ def screening_pdf(
     date = record["screened_at"].strftime("%Y-%m-%d")
     values = record_pdf.RecordValues(
         reference=record["reference"],
-        screened_at=record["screened_at"].strftime("%Y-%m-%d %H:%M UTC"),
+        # A document that leaves the system: its time says in which zone it is.
+        screened_at=f"{l10n.format_datetime(record['screened_at'])} ({l10n.current_zone()})",
         officer=record["officer"],
         country=country_label(record["country"]),
         ruleset_version=record["ruleset_version"],

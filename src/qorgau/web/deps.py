@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import weakref
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
@@ -11,7 +12,6 @@ import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from qorgau.config import Settings
 from qorgau.db import POOL_CAPACITY
@@ -85,7 +85,9 @@ async def _db(request: Request) -> AsyncIterator[Session]:
         # asks to keep as a new unit of work, which may queue for the write connection.
         await _finish(session.rollback)
         if getattr(exc, "audit_after_rollback", None) is not None:
-            await run_in_threadpool(roll_back, session, exc)
+            # On a finishing thread too: never queue behind route threads that wait for the
+            # write connection.
+            await _finish(functools.partial(roll_back, session, exc))
         raise
     finally:
         if session.in_transaction():

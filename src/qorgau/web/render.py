@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import RedirectResponse, Response
 
-from qorgau import __version__
+from qorgau import __version__, l10n
 from qorgau.countries import country_name
 from qorgau.i18n import LOCALE_NAMES, current_locale, gettext, ngettext
 from qorgau.permissions import Permission
@@ -37,12 +36,6 @@ def _template_dirs() -> list[str]:
     return dirs
 
 
-def _format_datetime(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return value.strftime("%Y-%m-%d %H:%M UTC")
-
-
 def make_templates(globals: dict[str, Any] | None = None) -> Jinja2Templates:
     """The environment for every room's templates; `globals` are the rooms' template helpers."""
     env = jinja2.Environment(
@@ -52,7 +45,7 @@ def make_templates(globals: dict[str, Any] | None = None) -> Jinja2Templates:
         undefined=jinja2.StrictUndefined,
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters["dt"] = _format_datetime
+    l10n.install(env)  # dt, date, number, country and agency names
     env.globals.update(version=__version__, locale_names=LOCALE_NAMES)
     env.globals.update(globals or {})
     return Jinja2Templates(env=env)

@@ -20,6 +20,7 @@ from typing import Any
 
 from qorgau.config import SUPPORTED_LOCALES
 from qorgau.i18n import negotiate, set_locale
+from qorgau.l10n import set_zone
 from qorgau.web.edge import security_headers
 
 LANG_COOKIE = "qorgau_lang"
@@ -101,6 +102,7 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         request_id_var.set(request_id)
         set_locale(locale_for(scope, self.default_locale))
+        set_zone(None)  # UTC until the principal is known (auth.deps)
         started = time.perf_counter()
         status_holder = {"status": 500}
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from qorgau.i18n import _
+from qorgau.l10n import format_date
 from qorgau.nrm.pages.common import _label
 from qorgau.nrm.schemas import (
     HistoryOut,
 )
 from qorgau.web.render import country_label
+
+# How a screening's outcome (the screening room's word, kept in the history) reads in the user's
+# language: the screening room above offers it, and the composition root hands it here.
+OUTCOME_LABEL: list[Callable[[str], str]] = [lambda outcome: outcome]
 
 _REFERRAL_EVENTS = {
     "received": lambda s: _("Referral received (%(service)s)") % s,
@@ -75,7 +82,7 @@ def timeline_sentence(entry: HistoryOut) -> str:
         return _("Goal added to the case plan")
     if kind == "plan.task_added":
         if p.get("due_on"):
-            return _("Task added to the case plan, due %(date)s") % {"date": p["due_on"]}
+            return _("Task added to the case plan, due %(date)s") % {"date": format_date(str(p["due_on"]))}
         return _("Task added to the case plan")
     if kind == "plan.task_done":
         return _("Task done")
@@ -83,4 +90,9 @@ def timeline_sentence(entry: HistoryOut) -> str:
         return _("Note added")
     if kind == "break_glass.opened":
         return _("Emergency access opened by an officer outside the case (break-glass)")
+    if kind == "screening.recorded":
+        return _("Screening recorded: %(outcome)s (ruleset %(ruleset)s)") % {
+            "outcome": OUTCOME_LABEL[0](str(p.get("outcome") or "")),
+            "ruleset": p.get("ruleset", "?"),
+        }
     return kind
