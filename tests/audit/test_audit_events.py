@@ -83,7 +83,7 @@ def test_sign_in_and_account_changes_are_audited(client, db):
     starts = [e for e in _events(db, "session.start") if e.actor_user_id == worker.id]
     assert len(starts) == 1
     created = [e for e in _events(db, "user.create") if e.object_id == str(worker.id)]
-    assert created and created[0].details == {"roles": ["case_worker"]}
+    assert created and created[0].details == {"roles": ["case_worker"], "awaiting_approval": []}
 
 
 def test_a_wrong_current_password_is_refused_and_the_refusal_kept(client, db):

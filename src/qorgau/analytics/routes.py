@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from qorgau.auth.deps import require
 from qorgau.permissions import Permission
+from qorgau.text import Input
 from qorgau.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"], responses=PROBLEM_RESPONSES)
@@ -22,12 +23,12 @@ Analyst = Annotated[Any, Depends(require(Permission.ANALYTICS_READ))]
 MAX_API_BOOTSTRAP = 500
 
 
-class HistoryCount(BaseModel):
+class HistoryCount(Input):
     history: list[Annotated[int, Field(ge=0, le=1)]] = Field(min_length=2, max_length=10)
     count: int = Field(ge=0, le=10**9)
 
 
-class MSERequest(BaseModel):
+class MSERequest(Input):
     lists: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(min_length=2, max_length=10)
     rows: list[HistoryCount] = Field(min_length=1, max_length=1023)
     method: Literal["stepwise", "main", "aic", "bic"] = "stepwise"

@@ -187,7 +187,7 @@ class GrantOut(BaseModel):
     reason: str | None
 
 
-class GrantRefusal(BaseModel):
+class GrantRefusal(Input):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     reason: str = Field(min_length=1, max_length=500)

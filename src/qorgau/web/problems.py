@@ -33,5 +33,8 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"description": "The role does not allow this", **_problem},
     404: {"description": "No such record", **_problem},
     409: {"description": "Conflicts with an existing record", **_problem},
+    413: {"description": "The request body is larger than this endpoint takes", **_problem},
     422: {"description": "Invalid input; `errors` names each field", **_problem},
+    429: {"description": "Too many attempts; `retry_after` says when to try again", **_problem},
+    503: {"description": "The node is busy or cannot open sealed data; try again later", **_problem},
 }
