@@ -241,7 +241,7 @@ def users_create(
     """Create a user account. The password is read from standard input or generated and printed once."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     settings = Settings()
-    _, factory = _sessions(settings)
+    _engine, factory = _sessions(settings)
     try:
         data = UserCreate(
             username=username,
@@ -266,7 +266,7 @@ def users_create(
 def users_list() -> None:
     """List user accounts."""
     settings = Settings()
-    _, factory = _sessions(settings)
+    _engine, factory = _sessions(settings)
     table = Table()
     for col in ("username", "name", "agency", "roles", "active", "2FA"):
         table.add_column(col)
@@ -287,7 +287,7 @@ def users_list() -> None:
 def users_disable(username: str) -> None:
     """Disable an account: it can no longer sign in, and its sessions and tokens end now."""
     settings = Settings()
-    _, factory = _sessions(settings)
+    _engine, factory = _sessions(settings)
     actor = _cli_actor()
     try:
         with unit_of_work(factory) as db:
@@ -310,7 +310,7 @@ def tokens_create(
 ) -> None:
     """Create an API token for a user and print it once, with the time it ends."""
     settings = Settings()
-    _, factory = _sessions(settings)
+    _engine, factory = _sessions(settings)
     actor = _cli_actor()
     try:
         with unit_of_work(factory) as db:
@@ -328,7 +328,7 @@ def tokens_create(
 def tokens_revoke(token_id: uuid.UUID) -> None:
     """Revoke an API token by its id."""
     settings = Settings()
-    _, factory = _sessions(settings)
+    _engine, factory = _sessions(settings)
     try:
         with unit_of_work(factory) as db:
             service.revoke_api_token(db, _cli_actor(), token_id)
@@ -346,7 +346,7 @@ def audit_checkpoint() -> None:
     from qorgau.audit import transparency
 
     settings = Settings()
-    _, factory = _sessions(settings)
+    _engine, factory = _sessions(settings)
     with unit_of_work(factory) as db:
         note = transparency.publish_checkpoint(db, settings).note
     sys.stdout.write(note)  # verbatim: a signed note must not be wrapped or styled
@@ -381,7 +381,7 @@ def audit_verify(
     from qorgau.audit import log, transparency
     from qorgau.audit.verify import LogTampered, verify_log
 
-    _, factory = _sessions(settings)
+    _engine, factory = _sessions(settings)
     public_key = transparency.signing_key(settings).public_key()
     with unit_of_work(factory) as db, Progress(console=err, transient=True) as bar:
         task = bar.add_task("verifying leaves", total=log.size(db))
@@ -408,7 +408,7 @@ def audit_reveal(event_id: uuid.UUID) -> None:
     from qorgau.audit import opening
 
     settings = Settings()
-    _, factory = _sessions(settings)
+    _engine, factory = _sessions(settings)
     try:
         with unit_of_work(factory) as db:
             revealed = opening.reveal(db, _cli_actor(), event_id)
@@ -424,7 +424,7 @@ def audit_prove_record(object_type: str, object_id: str) -> None:
     from qorgau.audit import opening
 
     settings = Settings()
-    _, factory = _sessions(settings)
+    _engine, factory = _sessions(settings)
     with unit_of_work(factory) as db:
         proof = opening.prove_record(db, _cli_actor(), object_type, object_id)
     sys.stdout.write(json.dumps(proof, indent=2) + "\n")
@@ -513,7 +513,7 @@ def keys_rotate(
 
     load_all()
     settings = Settings()
-    _, factory = _sessions(settings)
+    _engine, factory = _sessions(settings)
     try:
         keyring = settings.keyring if resume else add_data_key(settings.data_dir)
         with unit_of_work(factory) as db:
