@@ -73,7 +73,11 @@ def install(app: FastAPI) -> None:
             return RedirectResponse(target, status_code=303)
         if isinstance(exc, KeyringError):
             # Which key, file and variable is for the operator's log, not for whoever asked.
-            log.error("sealed records cannot be opened (keyring) request_id=%s: %s", request.state.request_id, exc.detail)
+            log.error(
+                "keyring: sealed records cannot be opened request_id=%s: %s",
+                request.state.request_id,
+                exc.detail,
+            )
             exc = KeyringError(
                 _(
                     "Personal data cannot be opened on this node just now. Nothing was changed. "
